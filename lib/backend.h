@@ -1,0 +1,48 @@
+/* backend.h: the table of operations a store backend provides (lib only). */
+#ifndef ES_BACKEND_H
+#define ES_BACKEND_H
+
+#include "es.h"
+
+#define ES_APP_MAX	255	/* bytes in an application name */
+
+struct es_backend {
+	const char *name;
+	int	(*open)(es_store *s, const char *path, const char *app,
+		    unsigned flags);
+	void	(*close)(es_store *s);
+	int	(*txn_begin)(es_store *s, int write, es_txn **tp);
+	int	(*txn_commit)(es_txn *t);
+	void	(*txn_abort)(es_txn *t);
+	int	(*write_unit)(es_txn *t, es_unit *u, uint32_t pipeline,
+		    unsigned flags);
+	int	(*read_items)(es_txn *t, const char *seq, size_t seq_len,
+		    const es_query *q, es_item_fn fn, void *arg);
+	int	(*read_sequences)(es_txn *t, int timestamp, es_name_fn fn,
+		    void *arg);
+};
+
+/* What every store handle has; a backend keeps its own state in impl. */
+struct es_store {
+	const struct es_backend *ops;
+	void	*impl;
+	char	 app[ES_APP_MAX + 1];	/* the application worked on */
+	char	 errmsg[1024];
+};
+
+/* What every transaction starts with. */
+struct es_txn {
+	es_store *store;
+};
+
+/* Set the store's error message; returns code. */
+int	es_seterr(es_store *s, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* The default application for a new store at path: its base name
+ * without extension. */
+void	es_default_app(const char *path, char *buf, size_t size);
+
+extern const struct es_backend es_lmdb_backend;
+
+#endif

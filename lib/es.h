@@ -1,0 +1,241 @@
+/* es.h: the one internal API of es: stores, items, JSON, errors. */
+#ifndef ES_H
+#define ES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Error codes.  Fallible functions return 0 or one of these (negative).
+ * es_strerror() gives fixed text; es_errmsg() the detail of the last
+ * failure on a store handle.
+ */
+#define ES_OK		0
+#define ES_ENOTFOUND	(-1)	/* nothing found by a point lookup */
+#define ES_ECONFLICT	(-2)	/* position or tracking record already stored */
+#define ES_EDATA	(-3)	/* bad input, or stored data that cannot be decoded */
+#define ES_ENOSTORE	(-4)	/* store not found, or not a store */
+#define ES_EIO		(-5)	/* I/O or storage error: disk full, permission */
+#define ES_EBUSY	(-6)	/* temporary failure: retry later */
+#define ES_ENOMEM	(-7)	/* out of memory */
+#define ES_EINTERNAL	(-8)	/* internal error: a bug or an impossible state */
+#define ES_ETRACKED	(-9)	/* the unit's tracking record is stored already */
+#define ES_EUSAGE	(-10)	/* an argument the caller should have refused */
+
+/* Fixed text for an error code. */
+const char *es_strerror(int code);
+
+#define ES_POS_MAX	INT64_MAX	/* positions are 0 ... 2^63-1 */
+#define ES_SEQ_MAX	255		/* bytes in a sequence id */
+#define ES_PIPELINE_MAX	INT32_MAX	/* pipeline ids are 0 ... 2^31-1 */
+#define ES_US_PER_S	1000000		/* timestamp positions: microseconds */
+
+/*
+ * Growable byte buffers.  The caller owns one; es_buf_free() releases it.
+ * Appending functions return 0 or ES_ENOMEM.
+ */
+typedef struct es_buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+} es_buf;
+
+int	es_buf_reserve(es_buf *b, size_t more);
+int	es_buf_add(es_buf *b, const void *p, size_t n);
+int	es_buf_addc(es_buf *b, char c);
+int	es_buf_adds(es_buf *b, const char *s);
+void	es_buf_free(es_buf *b);
+
+/* Number formatting: append the decimal text of v (or v microseconds as
+ * seconds with exactly six places).  Return 0 or ES_ENOMEM. */
+int	es_buf_add_i64(es_buf *b, int64_t v);
+int	es_buf_add_us(es_buf *b, int64_t us);
+
+/*
+ * JSON.  es_json_canon() appends the canonical compact text of the JSON
+ * value in s[0..n) to out: no insignificant space, numbers exactly as
+ * written, strings re-escaped the one way (\" \\ \b \f \n \r \t, \u00xx for
+ * other control characters, everything else as UTF-8).  Leading and
+ * trailing JSON space is allowed.  Returns 0, or ES_EDATA with a reason in
+ * err (and the byte offset in *errat); the input must be valid UTF-8.
+ */
+#define ES_JSON_MAXDEPTH 1000
+
+typedef struct es_json_err {
+	const char	*reason;	/* static text */
+	size_t		 at;		/* byte offset of the problem */
+	int		 surrogate;	/* a lone \ud800-\udfff escape was seen */
+} es_json_err;
+
+int	es_json_canon(es_buf *out, const char *s, size_t n, es_json_err *err);
+
+/* Append s[0..n) as a JSON string literal, quotes included. */
+int	es_json_add_string(es_buf *out, const char *s, size_t n);
+
+/* Return the offset of the first invalid UTF-8 byte in s[0..n), or n. */
+size_t	es_utf8_check(const char *s, size_t n);
+
+/*
+ * Items.  Strings are not NUL-terminated: use the lengths.  On reads, the
+ * pointers are valid only during the callback (they point into the store).
+ */
+#define ES_ITEM_STATE_JSON	0x1	/* state is canonical JSON text */
+#define ES_ITEM_CAUSAL		0x2	/* causal_dependencies present */
+#define ES_ITEM_POS		0x4	/* position given (else: next) */
+#define ES_ITEM_EXPECT		0x8	/* check expect_last before writing */
+
+typedef struct es_item {
+	const char	*seq;
+	size_t		 seq_len;
+	int64_t		 pos;		/* or microseconds, in timestamp mode */
+	const char	*topic;
+	size_t		 topic_len;
+	const char	*state;
+	size_t		 state_len;
+	const char	*causal;	/* canonical JSON, if ES_ITEM_CAUSAL */
+	size_t		 causal_len;
+	unsigned	 flags;
+	int64_t		 expect_last;	/* with ES_ITEM_EXPECT; -1: no sequence */
+	uint32_t	 pipeline;	/* set by writes and reads */
+	uint64_t	 nid;		/* notification id; 0: none */
+} es_item;
+
+typedef struct es_tracking {
+	const char	*upstream;	/* the upstream application's name */
+	size_t		 upstream_len;
+	uint32_t	 pipeline;
+	uint64_t	 nid;
+} es_tracking;
+
+/* One atomic unit of input: an item, a batch, or an envelope. */
+enum es_unit_kind { ES_UNIT_ITEM, ES_UNIT_BATCH, ES_UNIT_ENVELOPE };
+
+typedef struct es_unit {
+	es_item		*items;
+	size_t		 n_items;
+	es_tracking	*tracking;	/* NULL, or the envelope's record */
+	enum es_unit_kind kind;
+	const char	*where;		/* "line 3", for messages */
+} es_unit;
+
+/* Write "where" of item i of a unit ("line 3: item 2") to buf. */
+void	es_unit_where(const es_unit *u, size_t i, char *buf, size_t size);
+
+/*
+ * The input codec: one line of JSON Lines to a unit.  A parser holds the
+ * buffers the unit points into; they are reused by the next line.
+ */
+typedef struct es_parser es_parser;
+
+#define ES_PARSE_VERBATIM	0x1	/* state is a string stored as is */
+#define ES_PARSE_TIMESTAMP	0x2	/* positions are decimal seconds */
+#define ES_PARSE_SNAPSHOT	0x4	/* snapshot lines: no envelopes */
+
+int	es_parser_new(es_parser **pp, unsigned flags);
+void	es_parser_free(es_parser *p);
+
+/*
+ * Parse line[0..n) (no newline) into *unit.  Returns 0; 1 for a blank
+ * line (no unit); ES_EDATA with a message naming the field in
+ * es_parser_errmsg(); ES_ENOMEM.
+ */
+int	es_parse_line(es_parser *p, const char *line, size_t n,
+	    const char *where, es_unit *unit);
+const char *es_parser_errmsg(const es_parser *p);
+
+/* If s[0..n) is a UUID (canonical, or 32 hex digits; any case), write its
+ * lowercase canonical form and a NUL to out and return 36; else 0. */
+size_t	es_uuid_canon(const char *s, size_t n, char out[37]);
+
+/*
+ * Input lines from a file descriptor.  A line ends at LF (a CR before it
+ * is dropped); the last may lack its LF.  The buffer grows to the longest
+ * line and no further.
+ */
+typedef struct es_lines es_lines;
+
+int	es_lines_open(es_lines **lp, int fd);
+void	es_lines_close(es_lines *l);
+/* The next line, valid until the next call: 1, 0 at the end, or -errno. */
+int	es_lines_next(es_lines *l, const char **line, size_t *len);
+/* The number of the last line returned (1 for the first). */
+uint64_t es_lines_number(const es_lines *l);
+/* Non-zero if es_lines_next() would not block now. */
+int	es_lines_ready(es_lines *l);
+
+/*
+ * The output codec: append one JSON line for an item (no newline).
+ */
+#define ES_OUT_STORED_EVENT	0x1	/* originator_id, originator_version */
+#define ES_OUT_TIMESTAMP	0x2	/* position as seconds.micros */
+#define ES_OUT_VERBATIM		0x4	/* state as a JSON string of the text */
+#define ES_OUT_NOTIFICATION	0x8	/* add pipeline_id, notification_id */
+
+int	es_fmt_item(es_buf *out, const es_item *it, unsigned flags,
+	    char *err, size_t errsize);
+int	es_fmt_ack(es_buf *out, const es_item *it, unsigned flags);
+
+/*
+ * Stores.  es_store_open() picks the backend by the path ("postgresql://"
+ * later; anything else is an LMDB file).  It always sets *sp unless it
+ * returns ES_ENOMEM, so es_errmsg() can tell why; close it either way.
+ */
+typedef struct es_store es_store;
+typedef struct es_txn es_txn;
+
+#define ES_OPEN_WRITE	0x1	/* create the store if missing; writable */
+#define ES_OPEN_NOSYNC	0x2	/* do not wait for commits to be durable */
+
+int	es_store_open(es_store **sp, const char *path, const char *app,
+	    unsigned flags);
+void	es_store_close(es_store *s);
+const char *es_errmsg(const es_store *s);
+/* The application this handle works on (given, else the store's default). */
+const char *es_store_app(const es_store *s);
+
+/*
+ * Transactions.  A write transaction holds the store's one writer lock
+ * until es_txn_commit() (durable on return, unless ES_OPEN_NOSYNC) or
+ * es_txn_abort().  Both free the transaction.  Keep read ones short.
+ */
+int	es_txn_begin(es_store *s, int write, es_txn **tp);
+int	es_txn_commit(es_txn *t);
+void	es_txn_abort(es_txn *t);
+
+/* Write options for es_write_unit(). */
+#define ES_WRITE_TIMESTAMP	0x1	/* the timestamp-sequenced keyspace */
+#define ES_WRITE_SKIP_TRACKED	0x2	/* ES_ETRACKED instead of conflict */
+
+/*
+ * Write one unit inside t: all of it or, on error, nothing of it (the
+ * transaction stays usable).  A missing position becomes the next one of
+ * its sequence.  Sets each item's pos, pipeline and nid.  Returns 0,
+ * ES_ECONFLICT, ES_ETRACKED, ES_EDATA (no next position), or a storage
+ * error; es_errmsg() names the sequence and position.
+ */
+int	es_write_unit(es_txn *t, es_unit *u, uint32_t pipeline, unsigned flags);
+
+/* A query on one sequence: the seed's get_items. */
+typedef struct es_query {
+	int64_t		 lo, hi;	/* inclusive bounds */
+	uint64_t	 limit;		/* 0: none */
+	int		 desc;		/* descending query and results */
+	int		 last;		/* descending query, ascending results */
+	int		 timestamp;	/* the timestamp-sequenced keyspace */
+} es_query;
+
+/* A query with no bounds; es_query_bound() narrows it by one option. */
+void	es_query_init(es_query *q);
+enum es_bound { ES_GT, ES_GTE, ES_LT, ES_LTE };
+void	es_query_bound(es_query *q, enum es_bound op, int64_t v);
+
+/* Callbacks get items valid during the call; non-zero stops and is
+ * returned by the caller of the callback. */
+typedef int (*es_item_fn)(void *arg, const es_item *it);
+typedef int (*es_name_fn)(void *arg, const char *name, size_t len);
+
+int	es_read_items(es_txn *t, const char *seq, size_t seq_len,
+	    const es_query *q, es_item_fn fn, void *arg);
+int	es_read_sequences(es_txn *t, int timestamp, es_name_fn fn, void *arg);
+
+#endif

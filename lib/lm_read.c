@@ -1,0 +1,182 @@
+/* lm_read.c: the LMDB backend: range queries over a sequence. */
+#include <string.h>
+
+#include "lm.h"
+
+/* A range scan over the keys "prefix pos" of one sequence. */
+struct scan {
+	struct lm_txn	*t;
+	enum db		 db;
+	unsigned char	 key[KEY_MAX];
+	size_t		 plen;
+	int64_t		 lo, hi;
+	uint64_t	 limit;		/* 0: none */
+	int		 desc;
+};
+
+typedef int (*visit_fn)(struct scan *sc, int64_t pos, const MDB_val *v,
+    void *arg);
+
+/* Position the cursor on the first key of the range, in scan order. */
+static int
+seek(struct scan *sc, MDB_cursor *c, MDB_val *k, MDB_val *v)
+{
+	int rc;
+
+	be64(sc->key + sc->plen, (uint64_t)(sc->desc ? sc->hi : sc->lo));
+	k->mv_data = sc->key, k->mv_size = sc->plen + 8;
+	rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	if (!sc->desc)
+		return rc;
+	if (rc == MDB_NOTFOUND)
+		return mdb_cursor_get(c, k, v, MDB_LAST);
+	if (rc == 0 && (k->mv_size != sc->plen + 8 ||
+	    memcmp(k->mv_data, sc->key, sc->plen + 8) != 0))
+		return mdb_cursor_get(c, k, v, MDB_PREV);
+	return rc;
+}
+
+static int
+scan_run(struct scan *sc, visit_fn fn, void *arg)
+{
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	uint64_t	 n = 0;
+	int64_t		 pos;
+	int		 rc;
+
+	if (sc->lo > sc->hi)
+		return 0;
+	if ((c = lm_cursor(sc->t, sc->db, &rc)) == NULL)
+		return rc;
+	for (rc = seek(sc, c, &k, &v); rc == 0; rc = mdb_cursor_get(c, &k,
+	    &v, sc->desc ? MDB_PREV : MDB_NEXT)) {
+		if (k.mv_size != sc->plen + 8 ||
+		    memcmp(k.mv_data, sc->key, sc->plen) != 0)
+			break;
+		pos = (int64_t)get_be64((unsigned char *)k.mv_data + sc->plen);
+		if (pos < sc->lo || pos > sc->hi)
+			break;
+		if ((rc = fn(sc, pos, &v, arg)) != 0)
+			return rc;
+		if (sc->limit && ++n == sc->limit)
+			break;
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+struct deliver {
+	es_item_fn	 fn;
+	void		*arg;
+};
+
+/* Load the item an index entry or timestamped record stands for. */
+static int
+load(struct scan *sc, int64_t pos, const MDB_val *v, es_item *it)
+{
+	unsigned char	 lkey[16];
+	MDB_val		 k, rec;
+	int		 rc;
+
+	memset(it, 0, sizeof(*it));
+	if (sc->db == DB_INDEX) {
+		if (v->mv_size != 12)
+			return MDB_CORRUPTED;
+		memcpy(&it->pipeline, v->mv_data, 4);
+		memcpy(&it->nid, (char *)v->mv_data + 4, 8);
+		lm_log_key(lkey, sc->t->app_id, it->pipeline, it->nid);
+		k.mv_data = lkey, k.mv_size = 16;
+		if ((rc = mdb_get(sc->t->txn, sc->t->ls->dbi[DB_LOG], &k,
+		    &rec)) != 0)
+			return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+		v = &rec;
+	}
+	if (lm_rec_decode(v, it) != 0 || it->pos != pos)
+		return MDB_CORRUPTED;
+	return 0;
+}
+
+static int
+deliver(struct scan *sc, int64_t pos, const MDB_val *v, void *arg)
+{
+	struct deliver	*d = arg;
+	es_item		 it;
+	int		 rc;
+
+	if ((rc = load(sc, pos, v, &it)) != 0)
+		return rc;
+	return d->fn(d->arg, &it);
+}
+
+static int
+note_pos(struct scan *sc, int64_t pos, const MDB_val *v, void *arg)
+{
+	(void)sc, (void)v;
+	*(int64_t *)arg = pos;
+	return 0;
+}
+
+int
+lm_read_items(es_txn *et, const char *seq, size_t seq_len,
+    const es_query *q, es_item_fn fn, void *arg)
+{
+	struct lm_txn	*t = (struct lm_txn *)et;
+	struct scan	 sc;
+	struct deliver	 d = { fn, arg };
+	int64_t		 first = -1;
+	int		 rc;
+
+	if (t->app_id == 0 || seq_len > ES_SEQ_MAX)
+		return 0;
+	memset(&sc, 0, sizeof(sc));
+	sc.t = t;
+	sc.db = q->timestamp ? DB_TS : DB_INDEX;
+	sc.plen = lm_seq_key(sc.key, t->app_id, seq, seq_len, -1);
+	sc.lo = q->lo < 0 ? 0 : q->lo;
+	sc.hi = q->hi;
+	sc.limit = q->limit;
+	sc.desc = q->desc || q->last;
+	if (q->last) {
+		/* The last N, ascending: find where they start, then read. */
+		if ((rc = scan_run(&sc, note_pos, &first)) != 0 || first < 0)
+			goto done;
+		sc.lo = first;
+		sc.limit = 0;
+		sc.desc = 0;
+	}
+	rc = scan_run(&sc, deliver, &d);
+done:
+	return ES_IS_CODE(rc) || rc == 0 ? rc : lm_err(et->store, rc, "read");
+}
+
+int
+lm_read_sequences(es_txn *et, int timestamp, es_name_fn fn, void *arg)
+{
+	struct lm_txn	*t = (struct lm_txn *)et;
+	unsigned char	 key[KEY_MAX];
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	size_t		 n;
+	int		 rc;
+
+	if (t->app_id == 0)
+		return 0;
+	if ((c = lm_cursor(t, timestamp ? DB_TS : DB_INDEX, &rc)) == NULL)
+		return lm_err(et->store, rc, "read");
+	be32(key, t->app_id);
+	k.mv_data = key, k.mv_size = 4;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) {
+		if (k.mv_size < 13 || memcmp(k.mv_data, key, 4) != 0)
+			break;
+		n = k.mv_size - 13;
+		if ((rc = fn(arg, (char *)k.mv_data + 4, n)) != 0)
+			return rc;
+		/* Skip the rest of this sequence: "id \1" follows its keys. */
+		memmove(key + 4, (char *)k.mv_data + 4, n);
+		key[4 + n] = '\1';
+		k.mv_data = key, k.mv_size = 5 + n;
+	}
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : lm_err(et->store, rc,
+	    "read");
+}

@@ -1,0 +1,90 @@
+/* input.c: the lines of the files named on the command line, or stdin. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "input.h"
+
+void
+input_init(struct input *in, char **files)
+{
+	memset(in, 0, sizeof(*in));
+	in->files = files;
+	in->fd = -1;
+}
+
+/* Open the next input; 0 if there is none. */
+static int
+open_next(struct input *in)
+{
+	const char *f;
+
+	if (in->files == NULL || in->files[0] == NULL) {
+		if (in->next++ > 0)
+			return 0;
+		f = "-";
+	} else if ((f = in->files[in->next++]) == NULL)
+		return 0;
+	if (strcmp(f, "-") == 0) {
+		in->fd = 0;
+		in->name = NULL;
+	} else if ((in->fd = open(f, O_RDONLY | O_CLOEXEC)) < 0) {
+		cli_warn("cannot open %s: %s", f, strerror(errno));
+		exit(EX_NOINPUT);
+	} else
+		in->name = f;
+	if (es_lines_open(&in->lines, in->fd) != 0) {
+		cli_warn("out of memory");
+		exit(EX_SOFTWARE);
+	}
+	return 1;
+}
+
+static void
+close_current(struct input *in)
+{
+	es_lines_close(in->lines);
+	in->lines = NULL;
+	if (in->fd > 0)
+		close(in->fd);
+	in->fd = -1;
+}
+
+int
+input_next(struct input *in, const char **line, size_t *len)
+{
+	int rc;
+
+	for (;;) {
+		if (in->lines == NULL && !open_next(in))
+			return 0;
+		if ((rc = es_lines_next(in->lines, line, len)) == 1)
+			break;
+		if (rc < 0) {
+			cli_warn("read error: %s%s%s", in->name ? in->name : "",
+			    in->name ? ": " : "", strerror(-rc));
+			exit(rc == -ENOMEM ? EX_SOFTWARE : EX_IOERR);
+		}
+		close_current(in);
+	}
+	snprintf(in->where, sizeof(in->where), "%s%sline %llu",
+	    in->name ? in->name : "", in->name ? ": " : "",
+	    (unsigned long long)es_lines_number(in->lines));
+	return 1;
+}
+
+int
+input_ready(struct input *in)
+{
+	return in->lines == NULL || es_lines_ready(in->lines);
+}
+
+void
+input_close(struct input *in)
+{
+	close_current(in);
+}
