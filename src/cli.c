@@ -46,7 +46,7 @@ cli_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help' for more information.\n", cli_name);
+	cli_warn("Try '%s --help' for more information.", cli_name);
 	exit(EX_USAGE);
 }
 
