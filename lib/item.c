@@ -53,6 +53,7 @@ struct slot {
 	size_t		 off, len;	/* decoded/canonical text in the arena */
 	const char	*lex;		/* a number's lexeme, in the line */
 	size_t		 lexlen;
+	const char	*inl;		/* canonical text found as is in the line */
 	int		 surrogate;	/* a lone surrogate escape */
 };
 
@@ -152,16 +153,6 @@ astr(const es_parser *p, size_t off)
 	return p->arena.p + off;
 }
 
-/* Copy a key name to the arena, NUL-terminated; offset 0 means none. */
-static int
-add_name(es_parser *p, const char *s, size_t n, size_t *off)
-{
-	*off = p->arena.len;
-	if (es_buf_add(&p->arena, s, n) != 0 || es_buf_addc(&p->arena, 0))
-		return ES_ENOMEM;
-	return 0;
-}
-
 static struct raw *
 new_raw(es_parser *p)
 {
@@ -217,6 +208,32 @@ scan_items(es_parser *p, struct jp *j)
 	return 0;
 }
 
+/*
+ * A value kept as canonical text: most producers write it so already, and
+ * then it is used where it stands in the line; else it is rewritten into
+ * the arena.
+ */
+static int
+scan_canon(struct jp *j, es_buf *out, struct slot *sl)
+{
+	const char	*start = j->p;
+	int		 rc;
+
+	j->changed = 0;
+	if ((rc = jp_value(j, NULL)) != 0)
+		return rc;
+	sl->surrogate = j->err->surrogate;
+	if (!j->changed) {
+		sl->inl = start;
+		sl->len = (size_t)(j->p - start);
+		return 0;
+	}
+	j->p = start;
+	rc = jp_value(j, out);
+	sl->len = out->len - sl->off;
+	return rc;
+}
+
 /* Scan one member value into its slot. */
 static int
 scan_value(es_parser *p, struct jp *j, struct slot *sl, enum kind kind)
@@ -238,9 +255,10 @@ scan_value(es_parser *p, struct jp *j, struct slot *sl, enum kind kind)
 	else if (kind == K_NUMBER && (sl->type == '-' ||
 	    (sl->type >= '0' && sl->type <= '9')))
 		rc = jp_number(j, &sl->lex, &sl->lexlen);
+	else if (kind == K_STATE || kind == K_CANON)
+		return scan_canon(j, out, sl);
 	else
-		rc = jp_value(j, kind == K_STATE || kind == K_CANON ?
-		    out : NULL);
+		rc = jp_value(j, NULL);
 	sl->len = out->len - sl->off;
 	sl->surrogate = j->err->surrogate;
 	return rc;
@@ -290,12 +308,13 @@ scan_member(es_parser *p, struct jp *j, struct raw *r, enum mode mode)
 	size_t		 name, start = p->arena.len;
 	int		 rc;
 
+	/* The key, decoded and NUL-terminated in the arena. */
 	jp_ws(j);
 	if ((rc = jp_string(j, &p->arena, 1)) != 0)
 		return rc;
-	if ((rc = add_name(p, p->arena.p + start, p->arena.len - start,
-	    &name)) != 0)
-		return rc;
+	if (es_buf_addc(&p->arena, '\0') != 0)
+		return ES_ENOMEM;
+	name = start;
 	if ((rc = jp_expect(j, ':', "expected ':'")) != 0)
 		return rc;
 	k = find_key(mode, p->flags, astr(p, name));
@@ -677,19 +696,29 @@ check_envelope(es_parser *p, es_unit *u)
 	return 0;
 }
 
+/* Where a slot's text is: in the line, or at an arena offset. */
+static const char *
+text_of(const es_parser *p, const struct slot *sl, const char *off)
+{
+	return sl->inl ? sl->inl : p->arena.p + (uintptr_t)off;
+}
+
 /* Turn the arena offsets of the unit into pointers. */
 static void
 fix_pointers(es_parser *p, es_unit *u)
 {
-	const char	*base = p->arena.p;
-	size_t		 i;
+	const char		*base = p->arena.p;
+	const struct raw	*r;
+	size_t			 i;
 
 	for (i = 0; i < u->n_items; i++) {
 		es_item *it = &u->items[i];
+
+		r = u->kind == ES_UNIT_ITEM ? &p->top : &p->raws[i];
 		it->seq = base + (uintptr_t)it->seq;
 		it->topic = base + (uintptr_t)it->topic;
-		it->state = base + (uintptr_t)it->state;
-		it->causal = base + (uintptr_t)it->causal;
+		it->state = text_of(p, &r->s[S_STATE], it->state);
+		it->causal = text_of(p, &r->s[S_CAUSAL], it->causal);
 	}
 	if (u->tracking)
 		u->tracking->upstream = base + (uintptr_t)u->tracking->upstream;

@@ -10,6 +10,7 @@ jp_init(struct jp *j, const char *s, size_t n, es_json_err *err)
 	j->end = s + n;
 	j->err = err;
 	j->depth = 0;
+	j->changed = 0;
 	err->reason = NULL;
 	err->at = 0;
 	err->surrogate = 0;
@@ -31,10 +32,21 @@ jp_ws(struct jp *j)
 		j->p++;
 }
 
+/* Skip space inside a value: the canonical text has none. */
+static void
+inner_ws(struct jp *j)
+{
+	const char *p = j->p;
+
+	jp_ws(j);
+	if (j->p != p)
+		j->changed = 1;
+}
+
 int
 jp_expect(struct jp *j, char c, const char *reason)
 {
-	jp_ws(j);
+	inner_ws(j);
 	if (j->p >= j->end || *j->p != c)
 		return jp_fail(j, reason);
 	j->p++;
@@ -159,6 +171,20 @@ unicode_escape(struct jp *j, unsigned long *cp)
 	return 0;
 }
 
+/* Is the \uXXXX escape at p how the canonical text writes cp? */
+static int
+canonical_u(const char *p, unsigned long cp)
+{
+	char	 tmp[8];
+	const char *e;
+
+	if (cp >= 0x20 || cp == '\b' || cp == '\f' || cp == '\n' ||
+	    cp == '\r' || cp == '\t')
+		return 0;
+	e = escape_of((unsigned char)cp, tmp);
+	return memcmp(e, p, 6) == 0;
+}
+
 static int
 string_escape(struct jp *j, es_buf *out, int raw)
 {
@@ -170,7 +196,8 @@ string_escape(struct jp *j, es_buf *out, int raw)
 		return jp_fail(j, "unterminated string");
 	c = *j->p++;
 	switch (c) {
-	case '"': case '\\': case '/':	cp = (unsigned char)c; break;
+	case '/':	cp = '/'; j->changed = 1; break;
+	case '"': case '\\':	cp = (unsigned char)c; break;
 	case 'b':	cp = '\b'; break;
 	case 'f':	cp = '\f'; break;
 	case 'n':	cp = '\n'; break;
@@ -179,6 +206,8 @@ string_escape(struct jp *j, es_buf *out, int raw)
 	case 'u':
 		if ((rc = unicode_escape(j, &cp)) != 0)
 			return rc;
+		if (!canonical_u(j->p - 6, cp))
+			j->changed = 1;
 		break;
 	default:
 		j->p--;
@@ -279,7 +308,7 @@ container(struct jp *j, es_buf *out, char open, char close)
 	j->p++;
 	if (out && es_buf_addc(out, open) != 0)
 		return ES_ENOMEM;
-	jp_ws(j);
+	inner_ws(j);
 	if (j->p < j->end && *j->p == close) {
 		j->p++;
 		j->depth--;
@@ -289,7 +318,7 @@ container(struct jp *j, es_buf *out, char open, char close)
 		if (!first && out && es_buf_addc(out, ',') != 0)
 			return ES_ENOMEM;
 		first = 0;
-		jp_ws(j);
+		inner_ws(j);
 		if (open == '{') {
 			if ((rc = jp_string(j, out, 0)) != 0)
 				return rc;
@@ -297,10 +326,11 @@ container(struct jp *j, es_buf *out, char open, char close)
 				return rc;
 			if (out && es_buf_addc(out, ':') != 0)
 				return ES_ENOMEM;
+			inner_ws(j);
 		}
 		if ((rc = jp_value(j, out)) != 0)
 			return rc;
-		jp_ws(j);
+		inner_ws(j);
 		if (j->p < j->end && *j->p == ',') {
 			j->p++;
 			continue;

@@ -9,6 +9,7 @@ struct jp {
 	const char	*s, *p, *end;
 	es_json_err	*err;
 	int		 depth;
+	int		 changed;	/* the canonical text would differ */
 };
 
 void	jp_init(struct jp *j, const char *s, size_t n, es_json_err *err);

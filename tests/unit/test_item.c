@@ -41,6 +41,20 @@ main(void)
 	is_mem(it->state, it->state_len, "{\"x\":1.0}", "state canonical");
 	is_mem(it->seq, it->seq_len, "a", "sequence id");
 	ok(parse("  \t\r", &u) == 1, "a blank line is no unit");
+	/* Canonical states are used as they stand; others are rewritten. */
+	ok(parse("{\"sequence_id\":\"a\",\"topic\":\"t\",\"state\":"
+	    "{\"a\":[1,\"\\u001f\\n\"]}}", &u) == 0, "canonical state");
+	is_mem(u.items[0].state, u.items[0].state_len,
+	    "{\"a\":[1,\"\\u001f\\n\"]}", "kept as it stands");
+	ok(parse("{\"sequence_id\":\"a\",\"topic\":\"t\",\"state\":"
+	    "{\"a\":[1, \"\\u001F\\u0008\\/\\u0041\"]}}", &u) == 0,
+	    "state needing rewriting");
+	is_mem(u.items[0].state, u.items[0].state_len,
+	    "{\"a\":[1,\"\\u001f\\b/A\"]}", "escapes and space rewritten");
+	ok(parse("{\"sequence_id\":\"a\",\"topic\":\"t\",\"state\":"
+	    "{\"a\": 1},\"causal_dependencies\":[ ]}", &u) == 0, "causal");
+	is_mem(u.items[0].causal, u.items[0].causal_len, "[]",
+	    "causal dependencies canonical");
 	ok(parse("[{\"originator_id\":\"5F0C2C5E-0000-4000-8000-00000000000A\","
 	    "\"topic\":\"t\",\"state\":1},{\"sequence_id\":"
 	    "\"5f0c2c5e000040008000000000000000\",\"topic\":\"t\","
