@@ -7,7 +7,9 @@
 #include "backend.h"
 
 #define FORMAT		"es-lmdb-1"
-#define MAP_MIN		(64UL << 20)	/* smallest map a writer asks for */
+#define MAP_MIN		(64UL << 20)	/* the smallest map */
+#define MAP_MAX		(1UL << 40)	/* the largest map asked for */
+#define MAP_STEP	(1UL << 20)	/* maps are whole MiB */
 #define MAX_READERS	1022		/* concurrent read transactions */
 
 /*
@@ -33,6 +35,7 @@ extern const char *const db_names[DB_N];
 #endif
 
 struct lm_store {
+	char		*path;
 	MDB_env		*env;
 	MDB_dbi		 dbi[DB_N];
 	uint32_t	 app_id;	/* 0: the application has no data yet */

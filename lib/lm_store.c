@@ -50,10 +50,13 @@ lm_err(es_store *s, int rc, const char *what)
 	return es_seterr(s, ES_EINTERNAL, "%s: %s", what, mdb_strerror(rc));
 }
 
-/* A map as large as the file could grow on its disk: "map full" then
- * means "disk full". */
+/*
+ * The map size.  A writer maps as much as the file could grow to on its
+ * disk, so "map full" means "disk full"; a reader maps the file and some
+ * room, and maps more when a writer has grown the file (MDB_MAP_RESIZED).
+ */
 static size_t
-map_size(const char *path)
+map_size(const char *path, int write)
 {
 	struct statvfs	 vfs;
 	struct stat	 st;
@@ -62,7 +65,9 @@ map_size(const char *path)
 
 	if (stat(path, &st) == 0)
 		size = (uint64_t)st.st_size;
-	if ((copy = strdup(path)) != NULL) {
+	if (!write)
+		size += size / 4 + MAP_MIN;
+	else if ((copy = strdup(path)) != NULL) {
 		dir = dirname(copy);
 		if (statvfs(dir, &vfs) == 0)
 			size += (uint64_t)vfs.f_bavail * vfs.f_frsize;
@@ -70,9 +75,32 @@ map_size(const char *path)
 	}
 	if (size < MAP_MIN)
 		size = MAP_MIN;
-	if (size > (uint64_t)SIZE_MAX / 2)
-		size = SIZE_MAX / 2;
-	return (size_t)((size + (1 << 20) - 1) & ~(uint64_t)((1 << 20) - 1));
+	if (size > MAP_MAX)
+		size = MAP_MAX;
+	return (size_t)((size + MAP_STEP - 1) & ~(uint64_t)(MAP_STEP - 1));
+}
+
+/* Open the environment with a map of size, or a smaller one where the
+ * address space is limited (ulimit -v, valgrind). */
+static int
+env_try(MDB_env **envp, const char *path, unsigned ef, size_t size)
+{
+	int rc;
+
+	for (;;) {
+		if ((rc = mdb_env_create(envp)) != 0)
+			return rc;
+		mdb_env_set_maxdbs(*envp, DB_N);
+		mdb_env_set_maxreaders(*envp, MAX_READERS);
+		mdb_env_set_mapsize(*envp, size);
+		if ((rc = mdb_env_open(*envp, path, ef, 0600)) == 0)
+			return 0;
+		mdb_env_close(*envp);
+		*envp = NULL;
+		if ((rc != ENOMEM && rc != EINVAL) || size <= MAP_MIN)
+			return rc;
+		size /= 2;
+	}
 }
 
 static int
@@ -81,27 +109,17 @@ env_open(es_store *s, MDB_env **envp, const char *path, unsigned flags)
 	unsigned	 ef = MDB_NOSUBDIR | MDB_NOTLS;
 	int		 rc, dead;
 
-	if ((rc = mdb_env_create(envp)) != 0)
-		return lm_err(s, rc, path);
-	mdb_env_set_maxdbs(*envp, DB_N);
-	mdb_env_set_maxreaders(*envp, MAX_READERS);
-	if (flags & ES_OPEN_WRITE)
-		mdb_env_set_mapsize(*envp, map_size(path));
-	else
+	if (!(flags & ES_OPEN_WRITE))
 		ef |= MDB_RDONLY;
 	if (flags & ES_OPEN_NOSYNC)
 		ef |= MDB_NOSYNC;
-	if ((rc = mdb_env_open(*envp, path, ef, 0600)) != 0) {
-		mdb_env_close(*envp);
-		*envp = NULL;
-		if (rc == ENOENT)
-			return es_seterr(s, ES_ENOSTORE, "store not found: %s",
-			    path);
-		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
-			return es_seterr(s, ES_ENOSTORE, "not a store: %s",
-			    path);
+	rc = env_try(envp, path, ef, map_size(path, flags & ES_OPEN_WRITE));
+	if (rc == ENOENT)
+		return es_seterr(s, ES_ENOSTORE, "store not found: %s", path);
+	if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+		return es_seterr(s, ES_ENOSTORE, "not a store: %s", path);
+	if (rc != 0)
 		return lm_err(s, rc, path);
-	}
 	mdb_reader_check(*envp, &dead);		/* clear stale readers */
 	return 0;
 }
@@ -256,8 +274,11 @@ lm_open(es_store *s, const char *path, const char *app, unsigned flags)
 	struct stat	 st;
 	int		 rc;
 
-	if ((ls = calloc(1, sizeof(*ls))) == NULL)
+	if ((ls = calloc(1, sizeof(*ls))) == NULL ||
+	    (ls->path = strdup(path)) == NULL) {
+		free(ls);
 		return es_seterr(s, ES_ENOMEM, "out of memory");
+	}
 	s->impl = ls;
 	if (stat(path, &st) != 0) {
 		if (errno != ENOENT)
@@ -283,6 +304,7 @@ lm_close(es_store *s)
 
 	if (ls->env != NULL)
 		mdb_env_close(ls->env);
+	free(ls->path);
 	free(ls);
 	s->impl = NULL;
 }
@@ -295,7 +317,8 @@ begin(struct lm_store *ls, unsigned flags, MDB_txn **txn)
 
 	rc = mdb_txn_begin(ls->env, NULL, flags, txn);
 	if (rc == MDB_MAP_RESIZED) {
-		if ((rc = mdb_env_set_mapsize(ls->env, 0)) == 0)
+		if ((rc = mdb_env_set_mapsize(ls->env, map_size(ls->path,
+		    !(flags & MDB_RDONLY)))) == 0)
 			rc = mdb_txn_begin(ls->env, NULL, flags, txn);
 	} else if (rc == MDB_READERS_FULL) {
 		int dead;
