@@ -30,9 +30,9 @@ CLI_HELP_STORE
 "      --no-sync          do not wait for commits to be durable\n"
 CLI_HELP_STD;
 
-/* The largest group --each commits at once. */
+/* The largest group --each commits at once: units, and bytes of input. */
 #define GROUP_UNITS	4096
-#define GROUP_BYTES	(8u << 20)
+#define GROUP_BYTES	(32u << 20)
 
 struct opts {
 	const char	*store, *app;
@@ -193,7 +193,11 @@ append_all(struct run *r)
 		cli_warn("cannot make a temporary file: %s", strerror(errno));
 		return EX_IOERR;
 	}
-	while (ex == EX_OK && input_next(&r->in, &line, &len)) {
+	while (ex == EX_OK && (rc = input_next(&r->in, &line, &len)) != 0) {
+		if (rc < 0) {
+			ex = -rc;
+			break;
+		}
 		if ((rc = es_parse_line(r->parser, line, len, r->in.where,
 		    &u)) == 1)
 			continue;
@@ -261,11 +265,16 @@ append_each(struct run *r)
 	es_txn		*txn = NULL;
 	es_buf		 acks = { 0 };
 	const char	*line;
-	size_t		 len, units = 0;
+	size_t		 len, units = 0, bytes = 0;
 	es_unit		 u;
 	int		 rc, ex = 0, bad = 0, conflicted = 0;
 
-	while (ex == 0 && input_next(&r->in, &line, &len)) {
+	while (ex == 0 && (rc = input_next(&r->in, &line, &len)) != 0) {
+		if (rc < 0) {		/* keep the units read before */
+			ex = commit_group(r, &txn, &acks);
+			ex = ex ? ex : -rc;
+			break;
+		}
 		if ((rc = es_parse_line(r->parser, line, len, r->in.where,
 		    &u)) == 1)
 			goto next;
@@ -291,11 +300,12 @@ append_each(struct run *r)
 		else if (r->o->ack && add_acks(&acks, &u, r->o->format) != 0)
 			ex = report(r->store, ES_ENOMEM);
 		units++;
+		bytes += len;
 next:
-		if (ex == 0 && (units >= GROUP_UNITS ||
-		    acks.len >= GROUP_BYTES || !input_ready(&r->in))) {
+		if (ex == 0 && (units >= GROUP_UNITS || bytes >= GROUP_BYTES ||
+		    !input_ready(&r->in))) {
 			ex = commit_group(r, &txn, &acks);
-			units = 0;
+			units = bytes = 0;
 		}
 	}
 	if (ex == 0)

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,7 +16,7 @@ input_init(struct input *in, char **files)
 	in->fd = -1;
 }
 
-/* Open the next input; 0 if there is none. */
+/* Open the next input: 1, 0 if there is none, or -(exit code). */
 static int
 open_next(struct input *in)
 {
@@ -34,12 +33,12 @@ open_next(struct input *in)
 		in->name = NULL;
 	} else if ((in->fd = open(f, O_RDONLY | O_CLOEXEC)) < 0) {
 		cli_warn("cannot open %s: %s", f, strerror(errno));
-		exit(EX_NOINPUT);
+		return -EX_NOINPUT;
 	} else
 		in->name = f;
 	if (es_lines_open(&in->lines, in->fd) != 0) {
 		cli_warn("out of memory");
-		exit(EX_SOFTWARE);
+		return -EX_SOFTWARE;
 	}
 	return 1;
 }
@@ -60,14 +59,14 @@ input_next(struct input *in, const char **line, size_t *len)
 	int rc;
 
 	for (;;) {
-		if (in->lines == NULL && !open_next(in))
-			return 0;
+		if (in->lines == NULL && (rc = open_next(in)) <= 0)
+			return rc;
 		if ((rc = es_lines_next(in->lines, line, len)) == 1)
 			break;
 		if (rc < 0) {
 			cli_warn("read error: %s%s%s", in->name ? in->name : "",
 			    in->name ? ": " : "", strerror(-rc));
-			exit(rc == -ENOMEM ? EX_SOFTWARE : EX_IOERR);
+			return rc == -ENOMEM ? -EX_SOFTWARE : -EX_IOERR;
 		}
 		close_current(in);
 	}

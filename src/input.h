@@ -15,7 +15,7 @@ struct input {
 
 /* Start reading files (NULL or empty: stdin). */
 void	input_init(struct input *in, char **files);
-/* The next line: 1, 0 at the end; exits 66/74 with a message on error. */
+/* The next line: 1, 0 at the end, or -(exit code) after a message. */
 int	input_next(struct input *in, const char **line, size_t *len);
 /* Non-zero if input_next() would not block now. */
 int	input_ready(struct input *in);

@@ -312,7 +312,7 @@ load helper
 
 @test "es-append: --ack --each acknowledges a line before the input ends" {
 	coproc APPEND { exec es-append --each --ack; }
-	local ack1 ack2
+	local ack1 ack2 pid=$APPEND_PID	# bash unsets APPEND_PID when it ends
 	ev a - >&"${APPEND[1]}"
 	read -r -t 20 ack1 <&"${APPEND[0]}" || fail "no ack within 20 s while the input is still open"
 	assert_equal "$ack1" "$(ack a 0 1)"
@@ -321,7 +321,7 @@ load helper
 	assert_equal "$ack2" "$(ack a 1 2)"
 	local in=${APPEND[1]}
 	exec {in}>&-
-	wait "$APPEND_PID"
+	wait "$pid"
 }
 
 # ---------------------------------------------------------------------------
