@@ -2,33 +2,35 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <uuid/uuid.h>
-
 #include "es.h"
+
+static int
+hexdigit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
 
 size_t
 es_uuid_canon(const char *s, size_t n, char out[37])
 {
-	char	 in[37];
-	uuid_t	 u;
+	size_t	 i, k = 0;
 
-	if (n == 36)
-		memcpy(in, s, 36);
-	else if (n == 32) {
-		memcpy(in, s, 8);
-		memcpy(in + 9, s + 8, 4);
-		memcpy(in + 14, s + 12, 4);
-		memcpy(in + 19, s + 16, 4);
-		memcpy(in + 24, s + 20, 12);
-		in[8] = in[13] = in[18] = in[23] = '-';
-		if (memchr(s, '-', 32) != NULL)
+	if (n != 36 && n != 32)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (n == 36 && (i == 8 || i == 13 || i == 18 || i == 23)) {
+			if (s[i] != '-')
+				return 0;
+			continue;
+		}
+		if (!hexdigit(s[i]))
 			return 0;
-	} else
-		return 0;
-	in[36] = '\0';
-	if (uuid_parse(in, u) != 0)
-		return 0;
-	uuid_unparse_lower(u, out);
+		if (k == 8 || k == 13 || k == 18 || k == 23)
+			out[k++] = '-';
+		out[k++] = (char)(s[i] | 0x20);	/* lower case */
+	}
+	out[36] = '\0';
 	return 36;
 }
 

@@ -416,7 +416,14 @@ es_utf8_check(const char *str, size_t n)
 
 	while (i < n) {
 		if (s[i] < 0x80) {
-			i++;
+			uint64_t w;
+
+			/* Runs of ASCII, eight bytes at a time. */
+			while (n - i >= 8 && (memcpy(&w, s + i, 8),
+			    (w & 0x8080808080808080ULL) == 0))
+				i += 8;
+			if (i < n && s[i] < 0x80)
+				i++;
 			continue;
 		}
 		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
