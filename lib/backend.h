@@ -20,6 +20,12 @@ struct es_backend {
 		    const es_query *q, es_item_fn fn, void *arg);
 	int	(*read_sequences)(es_txn *t, int timestamp, es_name_fn fn,
 		    void *arg);
+	int	(*read_log)(es_txn *t, uint32_t pipeline, uint64_t after,
+		    uint64_t upto, uint64_t limit, es_item_fn fn, void *arg);
+	int	(*last_id)(es_txn *t, uint32_t pipeline, uint64_t *id);
+	int	(*tracked)(es_txn *t, const char *upstream, size_t len,
+		    uint32_t pipeline, uint64_t *id);
+	int	(*wait)(es_store *s, int timeout_ms, int fd);
 };
 
 /* What every store handle has; a backend keeps its own state in impl. */

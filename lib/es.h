@@ -170,9 +170,19 @@ int	es_lines_ready(es_lines *l);
 #define ES_OUT_TIMESTAMP	0x2	/* position as seconds.micros */
 #define ES_OUT_VERBATIM		0x4	/* state as a JSON string of the text */
 #define ES_OUT_NOTIFICATION	0x8	/* add pipeline_id, notification_id */
+#define ES_OUT_APPLICATION	0x10	/* ... and before them application_name */
 
-int	es_fmt_item(es_buf *out, const es_item *it, unsigned flags,
-	    char *err, size_t errsize);
+/* How items are written out; err holds why one could not be. */
+typedef struct es_out {
+	unsigned	 flags;		/* ES_OUT_* */
+	const char	*app;		/* with ES_OUT_APPLICATION */
+	char		 err[512];
+} es_out;
+
+/* Append an item's line; ES_EDATA (with o->err) if its state cannot be
+ * decoded, or ES_ENOMEM. */
+int	es_fmt_item(es_buf *out, const es_item *it, es_out *o);
+/* Append an ack line {"sequence_id","position","notification_id"}. */
 int	es_fmt_ack(es_buf *out, const es_item *it, unsigned flags);
 
 /*
@@ -237,5 +247,26 @@ typedef int (*es_name_fn)(void *arg, const char *name, size_t len);
 int	es_read_items(es_txn *t, const char *seq, size_t seq_len,
 	    const es_query *q, es_item_fn fn, void *arg);
 int	es_read_sequences(es_txn *t, int timestamp, es_name_fn fn, void *arg);
+
+/*
+ * The notification log of a pipeline: items with after < id <= upto, in id
+ * order, at most limit (0: all).  The seed's get_notifications(start, stop)
+ * is after = start, upto = stop.
+ */
+int	es_read_log(es_txn *t, uint32_t pipeline, uint64_t after, uint64_t upto,
+	    uint64_t limit, es_item_fn fn, void *arg);
+/* The highest notification id ever given in a pipeline (0: none). */
+int	es_last_id(es_txn *t, uint32_t pipeline, uint64_t *id);
+/* The highest notification id of upstream's pipeline in this application's
+ * tracking records (0: none): where a downstream process resumes. */
+int	es_tracked(es_txn *t, const char *upstream, size_t len,
+	    uint32_t pipeline, uint64_t *id);
+
+/*
+ * Wait until the store may have changed (a commit by any process), or
+ * timeout_ms pass, or fd (if >= 0) hangs up.  Returns 0, 1 if fd hung up,
+ * or an error.  Never holds a transaction.
+ */
+int	es_store_wait(es_store *s, int timeout_ms, int fd);
 
 #endif

@@ -95,9 +95,9 @@ fmt_state(es_buf *out, const es_item *it, unsigned flags, char *err,
 }
 
 int
-es_fmt_item(es_buf *out, const es_item *it, unsigned flags, char *err,
-    size_t errsize)
+es_fmt_item(es_buf *out, const es_item *it, es_out *o)
 {
+	unsigned flags = o->flags;
 	int	 rc;
 
 	if ((rc = fmt_head(out, it, flags)) != 0)
@@ -107,13 +107,17 @@ es_fmt_item(es_buf *out, const es_item *it, unsigned flags, char *err,
 	rc |= es_buf_adds(out, ",\"state\":");
 	if (rc != 0)
 		return ES_ENOMEM;
-	if ((rc = fmt_state(out, it, flags, err, errsize)) != 0)
+	if ((rc = fmt_state(out, it, flags, o->err, sizeof(o->err))) != 0)
 		return rc;
 	if (it->flags & ES_ITEM_CAUSAL) {
 		rc |= es_buf_adds(out, ",\"causal_dependencies\":");
 		rc |= es_buf_add(out, it->causal, it->causal_len);
 	}
-	if (flags & ES_OUT_NOTIFICATION) {
+	if (flags & ES_OUT_APPLICATION) {
+		rc |= es_buf_adds(out, ",\"application_name\":");
+		rc |= es_json_add_string(out, o->app, strlen(o->app));
+	}
+	if (flags & (ES_OUT_NOTIFICATION | ES_OUT_APPLICATION)) {
 		rc |= es_buf_adds(out, ",\"pipeline_id\":");
 		rc |= es_buf_add_i64(out, it->pipeline);
 		rc |= es_buf_adds(out, ",\"notification_id\":");

@@ -36,6 +36,8 @@ extern const char *const db_names[DB_N];
 
 struct lm_store {
 	char		*path;
+	int		 watching;	/* lm_wait() has started */
+	int		 ifd;		/* inotify, or -1 */
 	MDB_env		*env;
 	MDB_dbi		 dbi[DB_N];
 	uint32_t	 app_id;	/* 0: the application has no data yet */
@@ -133,5 +135,11 @@ int	lm_read_items(es_txn *t, const char *seq, size_t seq_len,
 	    const es_query *q, es_item_fn fn, void *arg);
 int	lm_read_sequences(es_txn *t, int timestamp, es_name_fn fn,
 	    void *arg);
+int	lm_read_log(es_txn *t, uint32_t pipeline, uint64_t after,
+	    uint64_t upto, uint64_t limit, es_item_fn fn, void *arg);
+int	lm_last_id(es_txn *t, uint32_t pipeline, uint64_t *id);
+int	lm_tracked(es_txn *t, const char *upstream, size_t len,
+	    uint32_t pipeline, uint64_t *id);
+int	lm_wait(es_store *s, int timeout_ms, int fd);
 
 #endif

@@ -180,3 +180,102 @@ lm_read_sequences(es_txn *et, int timestamp, es_name_fn fn, void *arg)
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : lm_err(et->store, rc,
 	    "read");
 }
+
+int
+lm_read_log(es_txn *et, uint32_t pipeline, uint64_t after, uint64_t upto,
+    uint64_t limit, es_item_fn fn, void *arg)
+{
+	struct lm_txn	*t = (struct lm_txn *)et;
+	unsigned char	 key[16];
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	es_item		 it;
+	uint64_t	 nid, n = 0;
+	int		 rc;
+
+	if (t->app_id == 0 || after >= upto)
+		return 0;
+	if ((c = lm_cursor(t, DB_LOG, &rc)) == NULL)
+		return lm_err(et->store, rc, "read");
+	lm_log_key(key, t->app_id, pipeline, after + 1);
+	k.mv_data = key, k.mv_size = 16;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 16 || memcmp(k.mv_data, key, 8) != 0)
+			break;
+		if ((nid = get_be64((char *)k.mv_data + 8)) > upto)
+			break;
+		memset(&it, 0, sizeof(it));
+		if (lm_rec_decode(&v, &it) != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		it.pipeline = pipeline;
+		it.nid = nid;
+		if ((rc = fn(arg, &it)) != 0)
+			return rc;
+		if (limit && ++n == limit)
+			break;
+	}
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : lm_err(et->store, rc,
+	    "read");
+}
+
+int
+lm_last_id(es_txn *et, uint32_t pipeline, uint64_t *id)
+{
+	struct lm_txn	*t = (struct lm_txn *)et;
+	unsigned char	 key[8];
+	MDB_val		 k, v;
+	int		 rc;
+
+	*id = 0;
+	if (t->app_id == 0)
+		return 0;
+	be32(key, t->app_id);
+	be32(key + 4, pipeline);
+	k.mv_data = key, k.mv_size = 8;
+	rc = mdb_get(t->txn, t->ls->dbi[DB_COUNTERS], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == 0 && v.mv_size != 8)
+		rc = MDB_CORRUPTED;
+	if (rc != 0)
+		return lm_err(et->store, rc, "read");
+	memcpy(id, v.mv_data, 8);
+	return 0;
+}
+
+int
+lm_tracked(es_txn *et, const char *upstream, size_t len, uint32_t pipeline,
+    uint64_t *id)
+{
+	struct lm_txn	*t = (struct lm_txn *)et;
+	unsigned char	 key[KEY_MAX];
+	MDB_cursor	*c;
+	MDB_val		 k, v;
+	size_t		 n;
+	int		 rc;
+
+	*id = 0;
+	if (t->app_id == 0 || len > ES_SEQ_MAX)
+		return 0;
+	if ((c = lm_cursor(t, DB_TRACKING, &rc)) == NULL)
+		return lm_err(et->store, rc, "read");
+	n = lm_seq_key(key, t->app_id, upstream, len, -1);
+	be32(key + n, pipeline);
+	memset(key + n + 4, 0xff, 8);
+	k.mv_data = key, k.mv_size = n + 12;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	else if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return lm_err(et->store, rc, "read");
+	if (k.mv_size == n + 12 && memcmp(k.mv_data, key, n + 4) == 0)
+		*id = get_be64((char *)k.mv_data + n + 4);
+	return 0;
+}

@@ -280,6 +280,7 @@ lm_open(es_store *s, const char *path, const char *app, unsigned flags)
 		return es_seterr(s, ES_ENOMEM, "out of memory");
 	}
 	s->impl = ls;
+	ls->ifd = -1;
 	if (stat(path, &st) != 0) {
 		if (errno != ENOENT)
 			return es_seterr(s, ES_EIO, "cannot open store %s: %s",
@@ -304,6 +305,8 @@ lm_close(es_store *s)
 
 	if (ls->env != NULL)
 		mdb_env_close(ls->env);
+	if (ls->ifd >= 0)
+		close(ls->ifd);
 	free(ls->path);
 	free(ls);
 	s->impl = NULL;
@@ -448,4 +451,8 @@ const struct es_backend es_lmdb_backend = {
 	lm_write_unit,
 	lm_read_items,
 	lm_read_sequences,
+	lm_read_log,
+	lm_last_id,
+	lm_tracked,
+	lm_wait,
 };

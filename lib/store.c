@@ -139,6 +139,33 @@ es_read_sequences(es_txn *t, int timestamp, es_name_fn fn, void *arg)
 	return t->store->ops->read_sequences(t, timestamp, fn, arg);
 }
 
+int
+es_read_log(es_txn *t, uint32_t pipeline, uint64_t after, uint64_t upto,
+    uint64_t limit, es_item_fn fn, void *arg)
+{
+	return t->store->ops->read_log(t, pipeline, after, upto, limit, fn,
+	    arg);
+}
+
+int
+es_last_id(es_txn *t, uint32_t pipeline, uint64_t *id)
+{
+	return t->store->ops->last_id(t, pipeline, id);
+}
+
+int
+es_tracked(es_txn *t, const char *upstream, size_t len, uint32_t pipeline,
+    uint64_t *id)
+{
+	return t->store->ops->tracked(t, upstream, len, pipeline, id);
+}
+
+int
+es_store_wait(es_store *s, int timeout_ms, int fd)
+{
+	return s->ops->wait(s, timeout_ms, fd);
+}
+
 void
 es_query_init(es_query *q)
 {

@@ -158,10 +158,9 @@ check_opts(struct opts *o)
 }
 
 struct printer {
-	unsigned	 out;
+	es_out		 out;
 	es_buf		 buf;
 	uint64_t	 n;		/* items printed */
-	char		 err[512];
 };
 
 static int
@@ -171,8 +170,7 @@ print_item(void *arg, const es_item *it)
 	int		 rc;
 
 	p->buf.len = 0;
-	if ((rc = es_fmt_item(&p->buf, it, p->out, p->err,
-	    sizeof(p->err))) != 0)
+	if ((rc = es_fmt_item(&p->buf, it, &p->out)) != 0)
 		return rc;
 	if (es_buf_addc(&p->buf, '\n') != 0)
 		return ES_ENOMEM;
@@ -197,8 +195,8 @@ failed(es_store *s, struct printer *p, int rc)
 {
 	if (rc == ES_EIO && ferror(stdout))
 		return cli_close_stdout();
-	if (rc == ES_EDATA && p->err[0])
-		cli_warn("%s", p->err);
+	if (rc == ES_EDATA && p->out.err[0])
+		cli_warn("%s", p->out.err);
 	else if (rc == ES_ENOMEM)
 		cli_warn("out of memory");
 	else
@@ -267,7 +265,7 @@ main(int argc, char **argv)
 	for (i = 0; o.ids[i]; i++)
 		cli_sequence(o.ids[i], (char[ES_SEQ_MAX + 1]){ 0 });
 	cli_no_cipher();
-	p.out = o.out;
+	p.out.flags = o.out;
 	if ((rc = es_store_open(&s, cli_store_path(o.store), cli_app(o.app),
 	    0)) != 0) {
 		cli_warn("%s", s ? es_errmsg(s) : "out of memory");
