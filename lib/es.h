@@ -148,6 +148,34 @@ const char *es_parser_errmsg(const es_parser *p);
 size_t	es_uuid_canon(const char *s, size_t n, char out[37]);
 
 /*
+ * Encryption of states at rest, byte-compatible with the seed's AESCipher:
+ * base64(nonce(12) || tag(16) || AES-GCM(zlib(text))).  Keys are 16, 24 or
+ * 32 bytes (AES-128/192/256).
+ */
+typedef struct es_cipher es_cipher;
+
+/* ES_EUSAGE for a key of another length; ES_ENOMEM. */
+int	es_cipher_new(es_cipher **cp, const unsigned char *key, size_t len);
+void	es_cipher_free(es_cipher *c);
+/* Append the ciphertext of plain[0..n) to out (a random nonce). */
+int	es_cipher_encrypt(es_cipher *c, const char *plain, size_t n, es_buf *out);
+/* The same with a given nonce: for test vectors only. */
+int	es_cipher_encrypt_nonce(es_cipher *c, const char *plain, size_t n,
+	    const unsigned char nonce[12], es_buf *out);
+/* Append the plaintext of text[0..n) to out; ES_EDATA with the reason in
+ * *why when the text is damaged or the key is wrong. */
+int	es_cipher_decrypt(es_cipher *c, const char *text, size_t n, es_buf *out,
+	    const char **why);
+/* Append the bytes of base64 text to out.  Strict: only the alphabet and
+ * padding; else other bytes are skipped (as Python's b64decode).  Returns
+ * 0, or ES_EDATA with the reason in *why. */
+int	es_base64_decode(es_buf *out, const char *s, size_t n, int strict,
+	    const char **why);
+/* Encrypt the states of a unit's items (all but verbatim ones) into buf,
+ * which the items then point into until buf changes. */
+int	es_unit_seal(es_unit *u, es_cipher *c, es_buf *buf);
+
+/*
  * Input lines from a file descriptor.  A line ends at LF (a CR before it
  * is dropped); the last may lack its LF.  The buffer grows to the longest
  * line and no further.
@@ -176,6 +204,8 @@ int	es_lines_ready(es_lines *l);
 typedef struct es_out {
 	unsigned	 flags;		/* ES_OUT_* */
 	const char	*app;		/* with ES_OUT_APPLICATION */
+	es_cipher	*cipher;	/* decrypt states (not with verbatim) */
+	es_buf		 plain;		/* decrypted state, scratch */
 	char		 err[512];
 } es_out;
 

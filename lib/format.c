@@ -1,5 +1,6 @@
 /* format.c: the output codec: items and acks as JSON lines. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "es.h"
@@ -52,9 +53,10 @@ fmt_head(es_buf *out, const es_item *it, unsigned flags)
 	return rc ? ES_ENOMEM : 0;
 }
 
+/* "cannot VERB state of sequence S position P: what" into err. */
 static void
 name_item(const es_item *it, unsigned flags, char *err, size_t errsize,
-    const char *what)
+    const char *verb, const char *what)
 {
 	es_buf	 pos = { 0 };
 
@@ -62,33 +64,71 @@ name_item(const es_item *it, unsigned flags, char *err, size_t errsize,
 		es_buf_add_us(&pos, it->pos);
 	else
 		es_buf_add_i64(&pos, it->pos);
-	snprintf(err, errsize, "cannot decode state of sequence %.*s "
-	    "position %.*s: %s", (int)it->seq_len, it->seq, (int)pos.len,
-	    pos.p ? pos.p : "?", what);
+	snprintf(err, errsize, "cannot %s state of sequence %.*s "
+	    "position %.*s: %s", verb, (int)it->seq_len, it->seq,
+	    (int)pos.len, pos.p ? pos.p : "?", what);
 	es_buf_free(&pos);
 }
 
-/* Append the state: as stored if canonical, else checked and made so. */
+/* Does text look like the seed's ciphertext (for a hint)? */
 static int
-fmt_state(es_buf *out, const es_item *it, unsigned flags, char *err,
-    size_t errsize)
+looks_encrypted(const char *s, size_t n)
 {
+	size_t i;
+
+	if (n < 40 || n % 4 != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
+		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '+' || s[i] == '/' || (s[i] == '=' && i >= n - 2)))
+			return 0;
+	return 1;
+}
+
+/* Append the state: as stored if canonical, else checked and made so;
+ * decrypted first with a key. */
+static int
+fmt_state(es_buf *out, const es_item *it, es_out *o)
+{
+	const char	*text = it->state, *why;
+	size_t		 n = it->state_len, mark = out->len;
 	es_json_err	 jerr;
-	size_t		 mark = out->len;
+	char		 what[128];
 	int		 rc;
 
-	if (es_utf8_check(it->state, it->state_len) != it->state_len) {
-		name_item(it, flags, err, errsize, "not UTF-8");
+	if (es_utf8_check(text, n) != n) {
+		name_item(it, o->flags, o->err, sizeof(o->err), "decode",
+		    "not UTF-8");
 		return ES_EDATA;
 	}
-	if (flags & ES_OUT_VERBATIM)
-		return es_json_add_string(out, it->state, it->state_len);
-	if (it->flags & ES_ITEM_STATE_JSON)
-		return es_buf_add(out, it->state, it->state_len);
-	rc = es_json_canon(out, it->state, it->state_len, &jerr);
+	if (o->flags & ES_OUT_VERBATIM)
+		return es_json_add_string(out, text, n);
+	if (o->cipher != NULL) {
+		o->plain.len = 0;
+		if ((rc = es_cipher_decrypt(o->cipher, text, n, &o->plain,
+		    &why)) != 0) {
+			snprintf(what, sizeof(what), "cipher text is damaged: "
+			    "%s", why);
+			name_item(it, o->flags, o->err, sizeof(o->err),
+			    "decrypt", what);
+			return rc;
+		}
+		text = o->plain.p, n = o->plain.len;
+		if (es_utf8_check(text, n) != n) {
+			name_item(it, o->flags, o->err, sizeof(o->err),
+			    "decrypt", "not UTF-8 text");
+			return ES_EDATA;
+		}
+	} else if (it->flags & ES_ITEM_STATE_JSON)
+		return es_buf_add(out, text, n);
+	rc = es_json_canon(out, text, n, &jerr);
 	if (rc == ES_EDATA || (rc == 0 && jerr.surrogate)) {
 		out->len = mark;
-		name_item(it, flags, err, errsize, "not JSON");
+		name_item(it, o->flags, o->err, sizeof(o->err), "decode",
+		    o->cipher == NULL && looks_encrypted(text, n) ?
+		    "not JSON (encrypted? give the key with ES_CIPHER_KEY or "
+		    "--key-file)" : "not JSON");
 		return ES_EDATA;
 	}
 	return rc;
@@ -107,7 +147,7 @@ es_fmt_item(es_buf *out, const es_item *it, es_out *o)
 	rc |= es_buf_adds(out, ",\"state\":");
 	if (rc != 0)
 		return ES_ENOMEM;
-	if ((rc = fmt_state(out, it, flags, o->err, sizeof(o->err))) != 0)
+	if ((rc = fmt_state(out, it, o)) != 0)
 		return rc;
 	if (it->flags & ES_ITEM_CAUSAL) {
 		rc |= es_buf_adds(out, ",\"causal_dependencies\":");
@@ -140,4 +180,36 @@ es_fmt_ack(es_buf *out, const es_item *it, unsigned flags)
 		rc |= es_buf_add_i64(out, (int64_t)it->nid);
 	rc |= es_buf_addc(out, '}');
 	return rc ? ES_ENOMEM : 0;
+}
+
+int
+es_unit_seal(es_unit *u, es_cipher *c, es_buf *buf)
+{
+	size_t	 i, off[64], *offs = off;
+	int	 rc = 0;
+
+	if (u->n_items > 64 && (offs = malloc(u->n_items * sizeof(*offs))) ==
+	    NULL)
+		return ES_ENOMEM;
+	buf->len = 0;
+	for (i = 0; i < u->n_items && rc == 0; i++) {
+		es_item *it = &u->items[i];
+
+		offs[i] = buf->len;
+		if (it->flags & ES_ITEM_STATE_JSON)
+			rc = es_cipher_encrypt(c, it->state, it->state_len, buf);
+	}
+	for (i = 0; i < u->n_items && rc == 0; i++) {
+		es_item *it = &u->items[i];
+
+		if (!(it->flags & ES_ITEM_STATE_JSON))
+			continue;
+		it->state = buf->p + offs[i];
+		it->state_len = (i + 1 < u->n_items ? offs[i + 1] : buf->len) -
+		    offs[i];
+		it->flags &= ~ES_ITEM_STATE_JSON;
+	}
+	if (offs != off)
+		free(offs);
+	return rc;
 }

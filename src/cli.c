@@ -253,12 +253,63 @@ cli_sequence(const char *arg, char *buf)
 	return n;
 }
 
-void
-cli_no_cipher(void)
+/* Read a whole (small) key file into b; 0 or errno. */
+static int
+read_key_file(const char *path, es_buf *b)
 {
-	const char *k = getenv("ES_CIPHER_KEY");
+	char	 chunk[512];
+	size_t	 n;
+	FILE	*f;
+	int	 err = 0;
 
-	if (k != NULL && k[strspn(k, " \t\r\n")] != '\0')
-		cli_usage("ES_CIPHER_KEY is set, but this build of es cannot "
-		    "encrypt yet; unset it to store states in clear");
+	if ((f = fopen(path, "rb")) == NULL)
+		return errno;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (b->len > 4096 || es_buf_add(b, chunk, n) != 0) {
+			err = EFBIG;
+			break;
+		}
+	if (ferror(f) && err == 0)
+		err = errno ? errno : EIO;
+	fclose(f);
+	return err;
+}
+
+es_cipher *
+cli_cipher(const char *key_file)
+{
+	es_buf		 text = { 0 }, key = { 0 };
+	es_cipher	*c = NULL;
+	const char	*why, *src = "ES_CIPHER_KEY", *env;
+	size_t		 i, n = 0;
+	int		 err;
+
+	if (key_file != NULL) {
+		if ((err = read_key_file(key_file, &text)) != 0)
+			cli_usage("--key-file: cannot read %s: %s", key_file,
+			    strerror(err));
+		src = key_file;
+	} else if ((env = getenv("ES_CIPHER_KEY")) != NULL)
+		es_buf_adds(&text, env);
+	for (i = 0; i < text.len; i++)	/* space is not part of the key */
+		if (!strchr(" \t\r\n\v\f", text.p[i]))
+			text.p[n++] = text.p[i];
+	if (n == 0 && key_file == NULL)
+		goto done;
+	if (es_base64_decode(&key, text.p, n, 1, &why) != 0)
+		cli_usage("%s%s: not valid base64", key_file ? "key file " : "",
+		    src);
+	if (es_cipher_new(&c, (unsigned char *)key.p, key.len) == ES_EUSAGE)
+		cli_usage("%s%s: the key must be 16, 24 or 32 bytes, not %zu",
+		    key_file ? "key file " : "", src, key.len);
+	if (c == NULL)
+		cli_usage("out of memory");
+done:
+	if (key.p)
+		memset(key.p, 0, key.cap);
+	if (text.p)
+		memset(text.p, 0, text.cap);
+	es_buf_free(&key);
+	es_buf_free(&text);
+	return c;
 }

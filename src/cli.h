@@ -65,7 +65,12 @@ const char *cli_app(const char *arg);
 unsigned cli_format(const char *arg);
 /* A sequence id argument, normalised into buf (ES_SEQ_MAX + 1 bytes). */
 size_t	cli_sequence(const char *arg, char *buf);
-/* Refuse ES_CIPHER_KEY until encryption exists. */
-void	cli_no_cipher(void);
+/* The cipher of --key-file FILE (if given) or ES_CIPHER_KEY, or NULL for
+ * none; a key that cannot be read or is not base64 of 16, 24 or 32 bytes
+ * is a usage error. */
+es_cipher *cli_cipher(const char *key_file);
+
+#define CLI_HELP_KEY \
+"      --key-file FILE    AES key, base64 of 16, 24 or 32 bytes (default: $ES_CIPHER_KEY)\n"
 
 #endif

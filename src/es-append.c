@@ -28,6 +28,7 @@ CLI_HELP_STORE
 "      --verbatim         state is a string stored byte for byte\n"
 "      --format FORMAT    names on output: item (default) or stored-event\n"
 "      --no-sync          do not wait for commits to be durable\n"
+CLI_HELP_KEY
 CLI_HELP_STD;
 
 /* The largest group --each commits at once: units, and bytes of input. */
@@ -35,7 +36,7 @@ CLI_HELP_STD;
 #define GROUP_BYTES	(32u << 20)
 
 struct opts {
-	const char	*store, *app;
+	const char	*store, *app, *key_file;
 	uint32_t	 pipeline;
 	int		 each, ack, timestamp, verbatim, nosync;
 	unsigned	 format;	/* ES_OUT_* for acks */
@@ -44,8 +45,8 @@ struct opts {
 	char		**files;
 };
 
-enum { OPT_ACK = 256, OPT_EACH, OPT_EXPECT, OPT_FORMAT, OPT_NOSYNC,
-	OPT_TIMESTAMP, OPT_VERBATIM };
+enum { OPT_ACK = 256, OPT_EACH, OPT_EXPECT, OPT_FORMAT, OPT_KEYFILE,
+	OPT_NOSYNC, OPT_TIMESTAMP, OPT_VERBATIM };
 
 static const struct option longopts[] = {
 	{ "ack",	 no_argument,	    NULL, OPT_ACK },
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
 	{ "expect-last", required_argument, NULL, OPT_EXPECT },
 	{ "format",	 required_argument, NULL, OPT_FORMAT },
 	{ "help",	 no_argument,	    NULL, 'h' },
+	{ "key-file",	 required_argument, NULL, OPT_KEYFILE },
 	{ "no-sync",	 no_argument,	    NULL, OPT_NOSYNC },
 	{ "pipeline",	 required_argument, NULL, 'p' },
 	{ "store",	 required_argument, NULL, 's' },
@@ -85,6 +87,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_EACH:	o->each = 1; break;
 		case OPT_EXPECT: expect = optarg; break;
 		case OPT_FORMAT: format = optarg; break;
+		case OPT_KEYFILE: o->key_file = optarg; break;
 		case OPT_NOSYNC: o->nosync = 1; break;
 		case OPT_TIMESTAMP: o->timestamp = 1; break;
 		case OPT_VERBATIM: o->verbatim = 1; break;
@@ -157,9 +160,28 @@ struct run {
 	const struct opts *o;
 	es_store	*store;
 	es_parser	*parser;
+	es_cipher	*cipher;	/* encrypt states, if given a key */
+	es_buf		 sealed;	/* the encrypted states of a unit */
 	struct input	 in;
 	unsigned	 wflags;
 };
+
+/* Parse a line into a unit, encrypting its states with a key: 0, 1 for
+ * a blank line, or an exit code after a message. */
+static int
+parse(struct run *r, const char *line, size_t len, es_unit *u)
+{
+	int rc;
+
+	rc = es_parse_line(r->parser, line, len, r->in.where, u);
+	if (rc == 0 && r->cipher != NULL)
+		rc = es_unit_seal(u, r->cipher, &r->sealed);
+	if (rc == 0 || rc == 1)
+		return rc;
+	cli_warn("%s", rc == ES_EDATA ? es_parser_errmsg(r->parser) :
+	    rc == ES_ENOMEM ? "out of memory" : es_strerror(rc));
+	return cli_exit_code(rc);
+}
 
 /* Copy the spooled acks to stdout. */
 static int
@@ -198,13 +220,10 @@ append_all(struct run *r)
 			ex = -rc;
 			break;
 		}
-		if ((rc = es_parse_line(r->parser, line, len, r->in.where,
-		    &u)) == 1)
+		if ((rc = parse(r, line, len, &u)) == 1)
 			continue;
 		if (rc != 0) {
-			cli_warn("%s", rc == ES_EDATA ?
-			    es_parser_errmsg(r->parser) : "out of memory");
-			ex = cli_exit_code(rc);
+			ex = rc;
 			break;
 		}
 		mark_expect(r->o, &u, &seen);
@@ -275,14 +294,15 @@ append_each(struct run *r)
 			ex = ex ? ex : -rc;
 			break;
 		}
-		if ((rc = es_parse_line(r->parser, line, len, r->in.where,
-		    &u)) == 1)
+		if ((rc = parse(r, line, len, &u)) == 1)
 			goto next;
-		if (rc != 0) {
-			cli_warn("%s", rc == ES_EDATA ?
-			    es_parser_errmsg(r->parser) : "out of memory");
+		if (rc == EX_DATAERR) {
 			bad = 1;
 			goto next;
+		}
+		if (rc != 0) {
+			ex = rc;
+			break;
 		}
 		mark_expect(r->o, &u, NULL);
 		if (txn == NULL && (rc = es_txn_begin(r->store, 1, &txn)) != 0) {
@@ -328,8 +348,8 @@ main(int argc, char **argv)
 
 	cli_init("es-append");
 	parse_opts(argc, argv, &o);
-	cli_no_cipher();
 	memset(&r, 0, sizeof(r));
+	r.cipher = cli_cipher(o.key_file);
 	r.o = &o;
 	r.wflags = o.timestamp ? ES_WRITE_TIMESTAMP : 0;
 	pflags = (o.verbatim ? ES_PARSE_VERBATIM : 0) |
@@ -349,6 +369,8 @@ main(int argc, char **argv)
 	input_close(&r.in);
 	es_parser_free(r.parser);
 	es_store_close(r.store);
+	es_cipher_free(r.cipher);
+	es_buf_free(&r.sealed);
 	rc = cli_close_stdout();
 	return ex != EX_OK ? ex : rc;
 }

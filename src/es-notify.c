@@ -29,13 +29,14 @@ CLI_HELP_STORE
 "      --section-size N   the section size (default 20)\n"
 "      --verbatim         print the stored state text as a string, as stored\n"
 "      --format FORMAT    item (default) or stored-event\n"
+CLI_HELP_KEY
 CLI_HELP_STD;
 
 #define CHUNK		1000	/* notifications per read transaction */
 #define SECTION_SIZE	20	/* the seed's DEFAULT_SECTION_SIZE */
 #define SAFETY_MS	500	/* look even without a sign of a commit */
 
-enum { OPT_AFTER = 256, OPT_FOLLOW, OPT_FORMAT, OPT_LASTID, OPT_LIMIT,
+enum { OPT_AFTER = 256, OPT_FOLLOW, OPT_FORMAT, OPT_KEYFILE, OPT_LASTID, OPT_LIMIT,
 	OPT_SECTION, OPT_SECTIONSIZE, OPT_START, OPT_STOP, OPT_TRACKED,
 	OPT_VERBATIM };
 
@@ -45,6 +46,7 @@ static const struct option longopts[] = {
 	{ "follow",	  no_argument,	     NULL, OPT_FOLLOW },
 	{ "format",	  required_argument, NULL, OPT_FORMAT },
 	{ "help",	  no_argument,	     NULL, 'h' },
+	{ "key-file",	  required_argument, NULL, OPT_KEYFILE },
 	{ "last-id",	  no_argument,	     NULL, OPT_LASTID },
 	{ "limit",	  required_argument, NULL, OPT_LIMIT },
 	{ "pipeline",	  required_argument, NULL, 'p' },
@@ -62,7 +64,7 @@ static const struct option longopts[] = {
 enum mode { M_LIST, M_FOLLOW, M_LASTID, M_TRACKED, M_SECTION };
 
 struct opts {
-	const char	*store, *app, *tracked, *section;
+	const char	*store, *app, *key_file, *tracked, *section;
 	const char	*start, *after, *stop, *limit, *size, *format;
 	enum mode	 mode;
 	uint32_t	 pipeline;
@@ -104,6 +106,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'a':	o->app = optarg; break;
+		case OPT_KEYFILE: o->key_file = optarg; break;
 		case 'h':	cli_help(usage);
 		case 'p':	o->pipeline = (uint32_t)cli_int("pipeline",
 				    optarg, 0, ES_PIPELINE_MAX, "pipeline");
@@ -395,8 +398,8 @@ main(int argc, char **argv)
 	cli_init("es-notify");
 	parse_opts(argc, argv, &o);
 	check_opts(&o);
-	cli_no_cipher();
 	path = cli_store_path(o.store);
+	p.out.cipher = cli_cipher(o.key_file);
 	if ((o.mode == M_LASTID || o.mode == M_TRACKED) && stat(path, &st) != 0)
 		s = NULL;	/* a first run of a pipeline: 0 */
 	else if ((rc = es_store_open(&s, path, cli_app(o.app), 0)) != 0) {
@@ -413,6 +416,8 @@ main(int argc, char **argv)
 	ex = rc ? failed(s, &p, rc) : cli_close_stdout();
 	es_store_close(s);
 	es_buf_free(&p.buf);
+	es_buf_free(&p.out.plain);
+	es_cipher_free(p.out.cipher);
 	if (stopped) {
 		signal(stopped, SIG_DFL);
 		raise(stopped);

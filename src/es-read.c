@@ -24,9 +24,10 @@ CLI_HELP_STORE
 "      --timestamp        read the timestamp-sequenced keyspace\n"
 "      --verbatim         print the stored state text as a string, as stored\n"
 "      --format FORMAT    item (default) or stored-event\n"
+CLI_HELP_KEY
 CLI_HELP_STD;
 
-enum { OPT_AT = 256, OPT_DESC, OPT_FORMAT, OPT_GT, OPT_GTE, OPT_LAST,
+enum { OPT_AT = 256, OPT_DESC, OPT_FORMAT, OPT_GT, OPT_GTE, OPT_KEYFILE, OPT_LAST,
 	OPT_LATEST, OPT_LIMIT, OPT_LT, OPT_LTE, OPT_SEQUENCES, OPT_TIMESTAMP,
 	OPT_VERBATIM, OPT_WITHNOTE };
 
@@ -38,6 +39,7 @@ static const struct option longopts[] = {
 	{ "gt",		 required_argument, NULL, OPT_GT },
 	{ "gte",	 required_argument, NULL, OPT_GTE },
 	{ "help",	 no_argument,	    NULL, 'h' },
+	{ "key-file",	 required_argument, NULL, OPT_KEYFILE },
 	{ "last",	 required_argument, NULL, OPT_LAST },
 	{ "latest",	 no_argument,	    NULL, OPT_LATEST },
 	{ "limit",	 required_argument, NULL, OPT_LIMIT },
@@ -53,7 +55,7 @@ static const struct option longopts[] = {
 };
 
 struct opts {
-	const char	*store, *app;
+	const char	*store, *app, *key_file;
 	const char	*bound[4];	/* --gt, --gte, --lt, --lte */
 	const char	*at, *limit, *last, *format;
 	int		 desc, latest, sequences, timestamp, verbatim, withnote;
@@ -74,6 +76,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'a':	o->app = optarg; break;
+		case OPT_KEYFILE: o->key_file = optarg; break;
 		case 'h':	cli_help(usage);
 		case 's':	o->store = optarg; break;
 		case 'V':	cli_version();
@@ -264,8 +267,8 @@ main(int argc, char **argv)
 	check_opts(&o);
 	for (i = 0; o.ids[i]; i++)
 		cli_sequence(o.ids[i], (char[ES_SEQ_MAX + 1]){ 0 });
-	cli_no_cipher();
 	p.out.flags = o.out;
+	p.out.cipher = cli_cipher(o.key_file);
 	if ((rc = es_store_open(&s, cli_store_path(o.store), cli_app(o.app),
 	    0)) != 0) {
 		cli_warn("%s", s ? es_errmsg(s) : "out of memory");
@@ -282,6 +285,8 @@ main(int argc, char **argv)
 	}
 	es_store_close(s);
 	es_buf_free(&p.buf);
+	es_buf_free(&p.out.plain);
+	es_cipher_free(p.out.cipher);
 	if (ex < 0)
 		return -ex;
 	rc = cli_close_stdout();
