@@ -13,28 +13,36 @@
 #define TAG	16
 
 struct es_cipher {
-	const EVP_CIPHER *aes;
-	unsigned char	 key[32];
-	EVP_CIPHER_CTX	*ctx;
+	EVP_CIPHER_CTX	*enc, *dec;	/* set up once with the key */
 	es_buf		 tmp;		/* compressed or raw bytes */
+	z_stream	 def, inf;	/* kept: their set-up costs much */
+	int		 has_def, has_inf;
 };
 
 int
 es_cipher_new(es_cipher **cp, const unsigned char *key, size_t len)
 {
-	es_cipher *c;
+	const EVP_CIPHER *aes;
+	es_cipher	*c;
 
 	*cp = NULL;
 	if (len != 16 && len != 24 && len != 32)
 		return ES_EUSAGE;
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		free(c);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return ES_ENOMEM;
+	aes = len == 16 ? EVP_aes_128_gcm() : len == 24 ? EVP_aes_192_gcm() :
+	    EVP_aes_256_gcm();
+	if ((c->enc = EVP_CIPHER_CTX_new()) == NULL ||
+	    (c->dec = EVP_CIPHER_CTX_new()) == NULL ||
+	    !EVP_EncryptInit_ex(c->enc, aes, NULL, NULL, NULL) ||
+	    !EVP_CIPHER_CTX_ctrl(c->enc, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) ||
+	    !EVP_EncryptInit_ex(c->enc, NULL, NULL, key, NULL) ||
+	    !EVP_DecryptInit_ex(c->dec, aes, NULL, NULL, NULL) ||
+	    !EVP_CIPHER_CTX_ctrl(c->dec, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) ||
+	    !EVP_DecryptInit_ex(c->dec, NULL, NULL, key, NULL)) {
+		es_cipher_free(c);
 		return ES_ENOMEM;
 	}
-	c->aes = len == 16 ? EVP_aes_128_gcm() : len == 24 ?
-	    EVP_aes_192_gcm() : EVP_aes_256_gcm();
-	memcpy(c->key, key, len);
 	*cp = c;
 	return 0;
 }
@@ -44,8 +52,12 @@ es_cipher_free(es_cipher *c)
 {
 	if (c == NULL)
 		return;
-	OPENSSL_cleanse(c->key, sizeof(c->key));
-	EVP_CIPHER_CTX_free(c->ctx);
+	EVP_CIPHER_CTX_free(c->enc);	/* cleanses the key schedule */
+	EVP_CIPHER_CTX_free(c->dec);
+	if (c->has_def)
+		deflateEnd(&c->def);
+	if (c->has_inf)
+		inflateEnd(&c->inf);
 	es_buf_free(&c->tmp);
 	free(c);
 }
@@ -62,32 +74,52 @@ seal(es_cipher *c, const unsigned char *nonce, size_t n)
 	p = (unsigned char *)c->tmp.p;
 	memmove(p + NONCE + TAG, p, n);
 	memcpy(p, nonce, NONCE);
-	ok = EVP_EncryptInit_ex(c->ctx, c->aes, NULL, NULL, NULL) &&
-	    EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) &&
-	    EVP_EncryptInit_ex(c->ctx, NULL, NULL, c->key, nonce) &&
-	    EVP_EncryptUpdate(c->ctx, p + NONCE + TAG, &len, p + NONCE + TAG,
+	ok = EVP_EncryptInit_ex(c->enc, NULL, NULL, NULL, nonce) &&
+	    EVP_EncryptUpdate(c->enc, p + NONCE + TAG, &len, p + NONCE + TAG,
 	    (int)n) &&
-	    EVP_EncryptFinal_ex(c->ctx, p + NONCE + TAG + len, &len) &&
-	    EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_GCM_GET_TAG, TAG, p + NONCE);
+	    EVP_EncryptFinal_ex(c->enc, p + NONCE + TAG + len, &len) &&
+	    EVP_CIPHER_CTX_ctrl(c->enc, EVP_CTRL_GCM_GET_TAG, TAG, p + NONCE);
 	c->tmp.len = NONCE + TAG + n;
 	return ok ? 0 : ES_EINTERNAL;
+}
+
+/* zlib.compress(plain): the zlib format at the default level, as
+ * compress2() makes it, with one deflate state reused. */
+static int
+deflate_to_tmp(es_cipher *c, const char *plain, size_t n, size_t *zlen)
+{
+	z_stream *z = &c->def;
+
+	if (!c->has_def) {
+		if (deflateInit(z, Z_DEFAULT_COMPRESSION) != Z_OK)
+			return ES_ENOMEM;
+		c->has_def = 1;
+	} else if (deflateReset(z) != Z_OK)
+		return ES_EINTERNAL;
+	if (es_buf_reserve(&c->tmp, deflateBound(z, (uLong)n) + NONCE +
+	    TAG + 16) != 0)
+		return ES_ENOMEM;
+	z->next_in = (Bytef *)plain;
+	z->avail_in = (uInt)n;
+	z->next_out = (Bytef *)c->tmp.p;
+	z->avail_out = (uInt)(c->tmp.cap - NONCE - TAG - 16);
+	if (deflate(z, Z_FINISH) != Z_STREAM_END)
+		return ES_EINTERNAL;
+	*zlen = z->total_out;
+	return 0;
 }
 
 int
 es_cipher_encrypt_nonce(es_cipher *c, const char *plain, size_t n,
     const unsigned char nonce[12], es_buf *out)
 {
-	uLongf	 zlen = compressBound((uLong)n);
-	size_t	 start;
+	size_t	 zlen, start;
 	int	 rc;
 
 	if (n > INT32_MAX / 2)
 		return ES_EDATA;
-	if (es_buf_reserve(&c->tmp, zlen + NONCE + TAG + 16) != 0)
-		return ES_ENOMEM;
-	if (compress2((Bytef *)c->tmp.p, &zlen, (const Bytef *)plain, n,
-	    Z_DEFAULT_COMPRESSION) != Z_OK)
-		return ES_EINTERNAL;
+	if ((rc = deflate_to_tmp(c, plain, n, &zlen)) != 0)
+		return rc;
 	if ((rc = seal(c, nonce, zlen)) != 0)
 		return rc;
 	start = out->len;
@@ -174,29 +206,29 @@ es_base64_decode(es_buf *out, const char *s, size_t n, int strict,
 	return 0;
 }
 
-/* Inflate a zlib stream into out. */
+/* Inflate a zlib stream into out, with one inflate state reused. */
 static const char *
-inflate_to(const unsigned char *z, size_t n, es_buf *out)
+inflate_to(es_cipher *c, const unsigned char *z, size_t n, es_buf *out)
 {
-	z_stream zs;
+	z_stream *zs = &c->inf;
 	int	 rc;
 
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK)
-		return "out of memory";
-	zs.next_in = (Bytef *)z;
-	zs.avail_in = (uInt)n;
-	do {
-		if (es_buf_reserve(out, n * 2 + 256) != 0) {
-			inflateEnd(&zs);
+	if (!c->has_inf) {
+		if (inflateInit(zs) != Z_OK)
 			return "out of memory";
-		}
-		zs.next_out = (Bytef *)out->p + out->len;
-		zs.avail_out = (uInt)(out->cap - out->len - 1);
-		rc = inflate(&zs, Z_NO_FLUSH);
-		out->len = out->cap - 1 - zs.avail_out;
+		c->has_inf = 1;
+	} else if (inflateReset(zs) != Z_OK)
+		return "out of memory";
+	zs->next_in = (Bytef *)z;
+	zs->avail_in = (uInt)n;
+	do {
+		if (es_buf_reserve(out, n * 2 + 256) != 0)
+			return "out of memory";
+		zs->next_out = (Bytef *)out->p + out->len;
+		zs->avail_out = (uInt)(out->cap - out->len - 1);
+		rc = inflate(zs, Z_NO_FLUSH);
+		out->len = out->cap - 1 - zs->avail_out;
 	} while (rc == Z_OK);
-	inflateEnd(&zs);
 	return rc == Z_STREAM_END ? NULL :
 	    "decrypted data is not a zlib stream";
 }
@@ -219,18 +251,16 @@ es_cipher_decrypt(es_cipher *c, const char *text, size_t n, es_buf *out,
 		    "invalid tag length";
 		return ES_EDATA;
 	}
-	ok = EVP_DecryptInit_ex(c->ctx, c->aes, NULL, NULL, NULL) &&
-	    EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) &&
-	    EVP_DecryptInit_ex(c->ctx, NULL, NULL, c->key, p) &&
-	    EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_GCM_SET_TAG, TAG, p + NONCE) &&
-	    EVP_DecryptUpdate(c->ctx, p + NONCE + TAG, &outl, p + NONCE + TAG,
+	ok = EVP_DecryptInit_ex(c->dec, NULL, NULL, NULL, p) &&
+	    EVP_CIPHER_CTX_ctrl(c->dec, EVP_CTRL_GCM_SET_TAG, TAG, p + NONCE) &&
+	    EVP_DecryptUpdate(c->dec, p + NONCE + TAG, &outl, p + NONCE + TAG,
 	    (int)(len - NONCE - TAG)) &&
-	    EVP_DecryptFinal_ex(c->ctx, p + NONCE + TAG + outl, &outl) > 0;
+	    EVP_DecryptFinal_ex(c->dec, p + NONCE + TAG + outl, &outl) > 0;
 	if (!ok) {
 		*why = "MAC check failed";
 		return ES_EDATA;
 	}
-	if ((*why = inflate_to(p + NONCE + TAG, len - NONCE - TAG, out))
+	if ((*why = inflate_to(c, p + NONCE + TAG, len - NONCE - TAG, out))
 	    != NULL) {
 		out->len = start;
 		return ES_EDATA;
