@@ -26,6 +26,10 @@ struct es_backend {
 	int	(*tracked)(es_txn *t, const char *upstream, size_t len,
 		    uint32_t pipeline, uint64_t *id);
 	int	(*wait)(es_store *s, int timeout_ms, int fd);
+	int	(*count_items)(es_txn *t, const char *seq, size_t seq_len,
+		    const es_query *q, uint64_t *n);
+	int	(*put_snapshot)(es_txn *t, const es_item *it,
+		    const char *where, unsigned flags);
 };
 
 /* What every store handle has; a backend keeps its own state in impl. */

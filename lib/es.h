@@ -118,6 +118,26 @@ typedef struct es_unit {
 	const char	*where;		/* "line 3", for messages */
 } es_unit;
 
+/*
+ * RFC 7386 JSON merge patch, keeping number lexemes and member order.  A
+ * merge holds one state; apply folds a patch into it.
+ */
+typedef struct es_merge es_merge;
+
+int	es_merge_new(es_merge **mp);
+void	es_merge_free(es_merge *m);
+/* Forget the state ("undefined": the next patch starts from nothing). */
+void	es_merge_reset(es_merge *m);
+/* Set the state to a JSON text as it is (a snapshot's). */
+int	es_merge_set(es_merge *m, const char *json, size_t n);
+/* state = MergePatch(state, patch); ES_EDATA if patch is not JSON. */
+int	es_merge_apply(es_merge *m, const char *patch, size_t n);
+/* Append the state's canonical text ("null" if there is none). */
+int	es_merge_result(es_merge *m, es_buf *out);
+/* One MergePatch(target, patch), appended to out. */
+int	es_merge_patch(es_buf *out, const char *target, size_t tn,
+	    const char *patch, size_t pn);
+
 /* Write "where" of item i of a unit ("line 3: item 2") to buf. */
 void	es_unit_where(const es_unit *u, size_t i, char *buf, size_t size);
 
@@ -262,6 +282,7 @@ typedef struct es_query {
 	int		 desc;		/* descending query and results */
 	int		 last;		/* descending query, ascending results */
 	int		 timestamp;	/* the timestamp-sequenced keyspace */
+	int		 snapshots;	/* the snapshots keyspace */
 } es_query;
 
 /* A query with no bounds; es_query_bound() narrows it by one option. */
@@ -277,6 +298,19 @@ typedef int (*es_name_fn)(void *arg, const char *name, size_t len);
 int	es_read_items(es_txn *t, const char *seq, size_t seq_len,
 	    const es_query *q, es_item_fn fn, void *arg);
 int	es_read_sequences(es_txn *t, int timestamp, es_name_fn fn, void *arg);
+/* How many items the query would give (stops counting at q->limit). */
+int	es_count_items(es_txn *t, const char *seq, size_t seq_len,
+	    const es_query *q, uint64_t *n);
+
+/*
+ * Snapshots: items keyed by (sequence, position = version), kept apart from
+ * the events and the log; read them with es_read_items() and
+ * q->snapshots.  Store one inside t: ES_ECONFLICT if one is stored at that
+ * position already, or with ES_SNAP_IF_ABSENT, 1 (and the old one kept).
+ */
+#define ES_SNAP_IF_ABSENT	0x1
+int	es_put_snapshot(es_txn *t, const es_item *it, const char *where,
+	    unsigned flags);
 
 /*
  * The notification log of a pipeline: items with after < id <= upto, in id

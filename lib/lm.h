@@ -141,5 +141,9 @@ int	lm_last_id(es_txn *t, uint32_t pipeline, uint64_t *id);
 int	lm_tracked(es_txn *t, const char *upstream, size_t len,
 	    uint32_t pipeline, uint64_t *id);
 int	lm_wait(es_store *s, int timeout_ms, int fd);
+int	lm_count_items(es_txn *t, const char *seq, size_t seq_len,
+	    const es_query *q, uint64_t *n);
+int	lm_put_snapshot(es_txn *t, const es_item *it, const char *where,
+	    unsigned flags);
 
 #endif

@@ -130,7 +130,7 @@ lm_read_items(es_txn *et, const char *seq, size_t seq_len,
 		return 0;
 	memset(&sc, 0, sizeof(sc));
 	sc.t = t;
-	sc.db = q->timestamp ? DB_TS : DB_INDEX;
+	sc.db = q->snapshots ? DB_SNAPSHOTS : q->timestamp ? DB_TS : DB_INDEX;
 	sc.plen = lm_seq_key(sc.key, t->app_id, seq, seq_len, -1);
 	sc.lo = q->lo < 0 ? 0 : q->lo;
 	sc.hi = q->hi;
@@ -147,6 +147,36 @@ lm_read_items(es_txn *et, const char *seq, size_t seq_len,
 	rc = scan_run(&sc, deliver, &d);
 done:
 	return ES_IS_CODE(rc) || rc == 0 ? rc : lm_err(et->store, rc, "read");
+}
+
+static int
+count_one(struct scan *sc, int64_t pos, const MDB_val *v, void *arg)
+{
+	(void)sc, (void)pos, (void)v;
+	++*(uint64_t *)arg;
+	return 0;
+}
+
+int
+lm_count_items(es_txn *et, const char *seq, size_t seq_len,
+    const es_query *q, uint64_t *n)
+{
+	struct lm_txn	*t = (struct lm_txn *)et;
+	struct scan	 sc;
+	int		 rc;
+
+	*n = 0;
+	if (t->app_id == 0 || seq_len > ES_SEQ_MAX)
+		return 0;
+	memset(&sc, 0, sizeof(sc));
+	sc.t = t;
+	sc.db = q->snapshots ? DB_SNAPSHOTS : q->timestamp ? DB_TS : DB_INDEX;
+	sc.plen = lm_seq_key(sc.key, t->app_id, seq, seq_len, -1);
+	sc.lo = q->lo < 0 ? 0 : q->lo;
+	sc.hi = q->hi;
+	sc.limit = q->limit;
+	rc = scan_run(&sc, count_one, n);
+	return rc == 0 ? 0 : lm_err(et->store, rc, "read");
 }
 
 int

@@ -455,4 +455,6 @@ const struct es_backend es_lmdb_backend = {
 	lm_last_id,
 	lm_tracked,
 	lm_wait,
+	lm_count_items,
+	lm_put_snapshot,
 };

@@ -339,3 +339,27 @@ lm_write_unit(es_txn *et, es_unit *u, uint32_t pipeline, unsigned flags)
 		return lm_err(et->store, urc, "write");
 	return ES_IS_CODE(rc) ? rc : lm_err(et->store, rc, "write");
 }
+
+int
+lm_put_snapshot(es_txn *et, const es_item *it, const char *where,
+    unsigned flags)
+{
+	struct lm_txn	*t = (struct lm_txn *)et;
+	unsigned char	 key[KEY_MAX];
+	size_t		 n;
+	int		 rc;
+
+	if ((rc = ensure_app(t)) != 0)
+		return lm_err(et->store, rc, "write");
+	t->undo.len = 0;
+	n = lm_seq_key(key, t->app_id, it->seq, it->seq_len, it->pos);
+	rc = put_record(t, DB_SNAPSHOTS, key, n, it, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST && (flags & ES_SNAP_IF_ABSENT))
+		return 1;
+	if (rc == MDB_KEYEXIST)
+		return es_seterr(et->store, ES_ECONFLICT, "snapshot of sequence "
+		    "%.*s at position %lld already stored%s%s%s",
+		    (int)it->seq_len, it->seq, (long long)it->pos,
+		    where ? " (" : "", where ? where : "", where ? ")" : "");
+	return ES_IS_CODE(rc) || rc == 0 ? rc : lm_err(et->store, rc, "write");
+}

@@ -161,6 +161,20 @@ es_tracked(es_txn *t, const char *upstream, size_t len, uint32_t pipeline,
 }
 
 int
+es_count_items(es_txn *t, const char *seq, size_t seq_len, const es_query *q,
+    uint64_t *n)
+{
+	return t->store->ops->count_items(t, seq, seq_len, q, n);
+}
+
+int
+es_put_snapshot(es_txn *t, const es_item *it, const char *where,
+    unsigned flags)
+{
+	return t->store->ops->put_snapshot(t, it, where, flags);
+}
+
+int
 es_store_wait(es_store *s, int timeout_ms, int fd)
 {
 	return s->ops->wait(s, timeout_ms, fd);
