@@ -18,8 +18,8 @@ struct es_backend {
 		    unsigned flags);
 	int	(*read_items)(es_txn *t, const char *seq, size_t seq_len,
 		    const es_query *q, es_item_fn fn, void *arg);
-	int	(*read_sequences)(es_txn *t, int timestamp, es_name_fn fn,
-		    void *arg);
+	int	(*read_sequences)(es_txn *t, int timestamp, const char *after,
+		    size_t after_len, es_name_fn fn, void *arg);
 	int	(*read_log)(es_txn *t, uint32_t pipeline, uint64_t after,
 		    uint64_t upto, uint64_t limit, es_item_fn fn, void *arg);
 	int	(*last_id)(es_txn *t, uint32_t pipeline, uint64_t *id);

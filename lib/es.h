@@ -232,6 +232,10 @@ typedef struct es_out {
 /* Append an item's line; ES_EDATA (with o->err) if its state cannot be
  * decoded, or ES_ENOMEM. */
 int	es_fmt_item(es_buf *out, const es_item *it, es_out *o);
+/* The state text of an item, decrypted with o->cipher (not canonical
+ * unless it was stored so): *text is valid until the next call. */
+int	es_item_state(const es_item *it, es_out *o, const char **text,
+	    size_t *n);
 /* Append an ack line {"sequence_id","position","notification_id"}. */
 int	es_fmt_ack(es_buf *out, const es_item *it, unsigned flags);
 
@@ -245,6 +249,7 @@ typedef struct es_txn es_txn;
 
 #define ES_OPEN_WRITE	0x1	/* create the store if missing; writable */
 #define ES_OPEN_NOSYNC	0x2	/* do not wait for commits to be durable */
+#define ES_OPEN_NOCREATE 0x4	/* with ES_OPEN_WRITE: the store must exist */
 
 int	es_store_open(es_store **sp, const char *path, const char *app,
 	    unsigned flags);
@@ -297,7 +302,9 @@ typedef int (*es_name_fn)(void *arg, const char *name, size_t len);
 
 int	es_read_items(es_txn *t, const char *seq, size_t seq_len,
 	    const es_query *q, es_item_fn fn, void *arg);
-int	es_read_sequences(es_txn *t, int timestamp, es_name_fn fn, void *arg);
+/* Every sequence id in id order, from the first after `after` (NULL: all). */
+int	es_read_sequences(es_txn *t, int timestamp, const char *after,
+	    size_t after_len, es_name_fn fn, void *arg);
 /* How many items the query would give (stops counting at q->limit). */
 int	es_count_items(es_txn *t, const char *seq, size_t seq_len,
 	    const es_query *q, uint64_t *n);
@@ -332,5 +339,33 @@ int	es_tracked(es_txn *t, const char *upstream, size_t len,
  * or an error.  Never holds a transaction.
  */
 int	es_store_wait(es_store *s, int timeout_ms, int fd);
+
+/*
+ * Replay: the latest snapshot at or before a bound (unless no_snapshot),
+ * then the later events, folded by the merge patch or by a command that
+ * reads the snapshot and events as JSON Lines and prints the new state.
+ */
+typedef struct es_fold es_fold;
+
+struct es_fold_opts {
+	int64_t		 hi;		/* replay up to this position */
+	int		 no_snapshot;
+	const char	*exec;		/* the reducer command; NULL: merge */
+	es_cipher	*cipher;	/* to decrypt states */
+	unsigned	 format;	/* ES_OUT_STORED_EVENT for exec's input */
+};
+
+int	es_fold_new(es_fold **fp, const struct es_fold_opts *o);
+void	es_fold_free(es_fold *f);
+/*
+ * Replay seq inside t.  Returns 0 and sets *res (valid until the next
+ * call): the snapshot-shaped result, its topic the snapshot's if one was
+ * used, else the first event's; ES_ENOTFOUND if there is nothing to
+ * replay; ES_EDATA (see es_fold_errmsg) for a state that cannot be decoded
+ * or a reducer that failed.
+ */
+int	es_fold_run(es_fold *f, es_txn *t, const char *seq, size_t len,
+	    es_item *res);
+const char *es_fold_errmsg(const es_fold *f);
 
 #endif

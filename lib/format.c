@@ -86,41 +86,48 @@ looks_encrypted(const char *s, size_t n)
 	return 1;
 }
 
+int
+es_item_state(const es_item *it, es_out *o, const char **text, size_t *n)
+{
+	const char	*why;
+	char		 what[128];
+	int		 rc;
+
+	*text = it->state, *n = it->state_len;
+	if (o->cipher == NULL || (o->flags & ES_OUT_VERBATIM))
+		return 0;
+	o->plain.len = 0;
+	if ((rc = es_cipher_decrypt(o->cipher, it->state, it->state_len,
+	    &o->plain, &why)) != 0) {
+		snprintf(what, sizeof(what), "cipher text is damaged: %s", why);
+		name_item(it, o->flags, o->err, sizeof(o->err), "decrypt", what);
+		return rc;
+	}
+	*text = o->plain.p, *n = o->plain.len;
+	return 0;
+}
+
 /* Append the state: as stored if canonical, else checked and made so;
  * decrypted first with a key. */
 static int
 fmt_state(es_buf *out, const es_item *it, es_out *o)
 {
-	const char	*text = it->state, *why;
-	size_t		 n = it->state_len, mark = out->len;
+	const char	*text;
+	size_t		 n, mark = out->len;
 	es_json_err	 jerr;
-	char		 what[128];
 	int		 rc;
 
+	if ((rc = es_item_state(it, o, &text, &n)) != 0)
+		return rc;
 	if (es_utf8_check(text, n) != n) {
-		name_item(it, o->flags, o->err, sizeof(o->err), "decode",
+		name_item(it, o->flags, o->err, sizeof(o->err), o->cipher &&
+		    !(o->flags & ES_OUT_VERBATIM) ? "decrypt" : "decode",
 		    "not UTF-8");
 		return ES_EDATA;
 	}
 	if (o->flags & ES_OUT_VERBATIM)
 		return es_json_add_string(out, text, n);
-	if (o->cipher != NULL) {
-		o->plain.len = 0;
-		if ((rc = es_cipher_decrypt(o->cipher, text, n, &o->plain,
-		    &why)) != 0) {
-			snprintf(what, sizeof(what), "cipher text is damaged: "
-			    "%s", why);
-			name_item(it, o->flags, o->err, sizeof(o->err),
-			    "decrypt", what);
-			return rc;
-		}
-		text = o->plain.p, n = o->plain.len;
-		if (es_utf8_check(text, n) != n) {
-			name_item(it, o->flags, o->err, sizeof(o->err),
-			    "decrypt", "not UTF-8 text");
-			return ES_EDATA;
-		}
-	} else if (it->flags & ES_ITEM_STATE_JSON)
+	if (o->cipher == NULL && (it->flags & ES_ITEM_STATE_JSON))
 		return es_buf_add(out, text, n);
 	rc = es_json_canon(out, text, n, &jerr);
 	if (rc == ES_EDATA || (rc == 0 && jerr.surrogate)) {

@@ -180,7 +180,8 @@ lm_count_items(es_txn *et, const char *seq, size_t seq_len,
 }
 
 int
-lm_read_sequences(es_txn *et, int timestamp, es_name_fn fn, void *arg)
+lm_read_sequences(es_txn *et, int timestamp, const char *after,
+    size_t after_len, es_name_fn fn, void *arg)
 {
 	struct lm_txn	*t = (struct lm_txn *)et;
 	unsigned char	 key[KEY_MAX];
@@ -195,6 +196,11 @@ lm_read_sequences(es_txn *et, int timestamp, es_name_fn fn, void *arg)
 		return lm_err(et->store, rc, "read");
 	be32(key, t->app_id);
 	k.mv_data = key, k.mv_size = 4;
+	if (after != NULL && after_len <= ES_SEQ_MAX) {
+		memcpy(key + 4, after, after_len);
+		key[4 + after_len] = '\1';	/* past every key of "after" */
+		k.mv_size = 5 + after_len;
+	}
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) {
 		if (k.mv_size < 13 || memcmp(k.mv_data, key, 4) != 0)

@@ -285,7 +285,7 @@ lm_open(es_store *s, const char *path, const char *app, unsigned flags)
 		if (errno != ENOENT)
 			return es_seterr(s, ES_EIO, "cannot open store %s: %s",
 			    path, strerror(errno));
-		if (!(flags & ES_OPEN_WRITE))
+		if (!(flags & ES_OPEN_WRITE) || (flags & ES_OPEN_NOCREATE))
 			return es_seterr(s, ES_ENOSTORE, "store not found: %s",
 			    path);
 		if ((rc = create_store(s, path, app)) != 0)

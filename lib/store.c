@@ -134,9 +134,11 @@ es_read_items(es_txn *t, const char *seq, size_t seq_len, const es_query *q,
 }
 
 int
-es_read_sequences(es_txn *t, int timestamp, es_name_fn fn, void *arg)
+es_read_sequences(es_txn *t, int timestamp, const char *after,
+    size_t after_len, es_name_fn fn, void *arg)
 {
-	return t->store->ops->read_sequences(t, timestamp, fn, arg);
+	return t->store->ops->read_sequences(t, timestamp, after, after_len,
+	    fn, arg);
 }
 
 int

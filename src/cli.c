@@ -313,3 +313,18 @@ done:
 	es_buf_free(&text);
 	return c;
 }
+
+const char *
+cli_reducer(const char *reducer, const char *exec)
+{
+	if (reducer != NULL && strcmp(reducer, "merge") != 0)
+		cli_usage("--reducer: unknown reducer '%s' (merge, or use --exec "
+		    "CMD)", reducer);
+	if (exec == NULL)
+		return NULL;
+	if (reducer != NULL)
+		cli_usage("--reducer and --exec cannot be combined");
+	if (exec[strspn(exec, " \t\r\n\v\f")] == '\0')
+		cli_usage("--exec: empty command");
+	return exec;
+}

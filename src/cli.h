@@ -65,6 +65,10 @@ const char *cli_app(const char *arg);
 unsigned cli_format(const char *arg);
 /* A sequence id argument, normalised into buf (ES_SEQ_MAX + 1 bytes). */
 size_t	cli_sequence(const char *arg, char *buf);
+/* The reducer of --reducer NAME and --exec CMD: the command, or NULL for
+ * the merge patch; anything else is a usage error. */
+const char *cli_reducer(const char *reducer, const char *exec);
+
 /* The cipher of --key-file FILE (if given) or ES_CIPHER_KEY, or NULL for
  * none; a key that cannot be read or is not base64 of 16, 24 or 32 bytes
  * is a usage error. */

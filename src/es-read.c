@@ -249,7 +249,7 @@ list_sequences(es_store *s, const struct opts *o, struct printer *p)
 
 	if ((rc = es_txn_begin(s, 0, &txn)) != 0)
 		return failed(s, p, rc);
-	rc = es_read_sequences(txn, o->timestamp, print_name, NULL);
+	rc = es_read_sequences(txn, o->timestamp, NULL, 0, print_name, NULL);
 	es_txn_abort(txn);
 	return rc ? failed(s, p, rc) : EX_OK;
 }
