@@ -30,6 +30,14 @@ struct es_backend {
 		    const es_query *q, uint64_t *n);
 	int	(*put_snapshot)(es_txn *t, const es_item *it,
 		    const char *where, unsigned flags);
+	int	(*info)(es_store *s, es_info *i);
+	int	(*check)(es_store *s, es_cipher *c, es_problem_fn problem,
+		    es_freed_fn freed, void *arg, es_check_counts *counts);
+	int	(*backup)(es_store *s, const char *dest);
+	int	(*delete_item)(es_txn *t, const char *seq, size_t len,
+		    int64_t pos, int timestamp);
+	int	(*truncate)(es_store *s);
+	int	(*drop)(es_store *s);
 };
 
 /* What every store handle has; a backend keeps its own state in impl. */

@@ -368,4 +368,69 @@ int	es_fold_run(es_fold *f, es_txn *t, const char *seq, size_t len,
 	    es_item *res);
 const char *es_fold_errmsg(const es_fold *f);
 
+/*
+ * Looking after a store (es-admin).
+ */
+typedef struct es_pipeline_info {
+	uint32_t	 pipeline;
+	uint64_t	 notifications;	/* in the log now */
+	uint64_t	 last_id;	/* the highest id in the log now */
+} es_pipeline_info;
+
+typedef struct es_app_info {
+	char		 name[256];
+	uint64_t	 sequences, items, ts_sequences, ts_items;
+	uint64_t	 snapshots, tracking_records;
+	es_pipeline_info *pipelines;
+	size_t		 n_pipelines;
+} es_app_info;
+
+typedef struct es_info {
+	char		 default_app[256];
+	uint64_t	 size;		/* of the store file */
+	uint64_t	 page_size, map_size, map_used;
+	uint64_t	 branch_pages, leaf_pages, overflow_pages;
+	uint64_t	 readers, max_readers;
+	es_app_info	*apps;		/* by name; those with data */
+	size_t		 n_apps;
+} es_info;
+
+/* Describe the store (one read transaction); free with es_info_free(). */
+int	es_store_info(es_store *s, es_info **ip);
+void	es_info_free(es_info *i);
+
+/* What es_store_check() counted. */
+typedef struct es_check_counts {
+	uint64_t	 items, ts_items, snapshots, tracking_records, problems;
+} es_check_counts;
+
+typedef void (*es_problem_fn)(void *arg, const char *problem);
+typedef void (*es_freed_fn)(void *arg, const char *app, uint32_t pipeline,
+	    uint64_t nid);
+
+/*
+ * Verify every invariant of the store: the log and the index agree,
+ * notification ids are contiguous but for the ones freed by deletes (each
+ * given to freed), ids, positions and topics are well-formed, states decode
+ * (and decrypt, with c).  Each problem goes to problem.  Returns 0 (even
+ * with problems: see counts) or an error that stopped the walk.
+ */
+int	es_store_check(es_store *s, es_cipher *c, es_problem_fn problem,
+	    es_freed_fn freed, void *arg, es_check_counts *counts);
+
+/* A consistent, compacted copy of the store at dest, written while
+ * writers run; dest is replaced only once the copy is durable. */
+int	es_store_backup(es_store *s, const char *dest);
+
+/* Delete one item (the seed's delete_record); its notification id stays
+ * taken.  ES_ENOTFOUND if there is none. */
+int	es_delete_item(es_txn *t, const char *seq, size_t len, int64_t pos,
+	    int timestamp);
+
+/* Empty the store, keeping the file and its default application. */
+int	es_store_truncate(es_store *s);
+
+/* Remove the store's files (after checking it is a store). */
+int	es_store_drop(es_store *s);
+
 #endif

@@ -145,5 +145,13 @@ int	lm_count_items(es_txn *t, const char *seq, size_t seq_len,
 	    const es_query *q, uint64_t *n);
 int	lm_put_snapshot(es_txn *t, const es_item *it, const char *where,
 	    unsigned flags);
+int	lm_info(es_store *s, es_info *i);
+int	lm_check(es_store *s, es_cipher *c, es_problem_fn problem,
+	    es_freed_fn freed, void *arg, es_check_counts *counts);
+int	lm_backup(es_store *s, const char *dest);
+int	lm_delete_item(es_txn *t, const char *seq, size_t len, int64_t pos,
+	    int timestamp);
+int	lm_truncate(es_store *s);
+int	lm_drop(es_store *s);
 
 #endif

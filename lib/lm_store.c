@@ -457,4 +457,10 @@ const struct es_backend es_lmdb_backend = {
 	lm_wait,
 	lm_count_items,
 	lm_put_snapshot,
+	lm_info,
+	lm_check,
+	lm_backup,
+	lm_delete_item,
+	lm_truncate,
+	lm_drop,
 };

@@ -216,3 +216,63 @@ es_query_bound(es_query *q, enum es_bound op, int64_t v)
 		break;
 	}
 }
+
+int
+es_store_info(es_store *s, es_info **ip)
+{
+	int rc;
+
+	if ((*ip = calloc(1, sizeof(**ip))) == NULL)
+		return ES_ENOMEM;
+	if ((rc = s->ops->info(s, *ip)) != 0) {
+		es_info_free(*ip);
+		*ip = NULL;
+	}
+	return rc;
+}
+
+void
+es_info_free(es_info *i)
+{
+	size_t k;
+
+	if (i == NULL)
+		return;
+	for (k = 0; k < i->n_apps; k++)
+		free(i->apps[k].pipelines);
+	free(i->apps);
+	free(i);
+}
+
+int
+es_store_check(es_store *s, es_cipher *c, es_problem_fn problem,
+    es_freed_fn freed, void *arg, es_check_counts *counts)
+{
+	memset(counts, 0, sizeof(*counts));
+	return s->ops->check(s, c, problem, freed, arg, counts);
+}
+
+int
+es_store_backup(es_store *s, const char *dest)
+{
+	return s->ops->backup(s, dest);
+}
+
+int
+es_delete_item(es_txn *t, const char *seq, size_t len, int64_t pos,
+    int timestamp)
+{
+	return t->store->ops->delete_item(t, seq, len, pos, timestamp);
+}
+
+int
+es_store_truncate(es_store *s)
+{
+	return s->ops->truncate(s);
+}
+
+int
+es_store_drop(es_store *s)
+{
+	return s->ops->drop(s);
+}
