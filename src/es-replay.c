@@ -276,11 +276,13 @@ main(int argc, char **argv)
 		return cli_exit_code(rc);
 	}
 	if ((rc = es_fold_new(&r.fold, &o.fold)) != 0) {
-		cli_warn("cannot set up the reducer: %s", es_strerror(rc));
-		ex = cli_exit_code(rc);
+		cli_warn("cannot set up the replay: %s", es_strerror(rc));
+		rc = 0;
+		ex = EX_SOFTWARE;
+		o.all = 1;	/* and nothing to do */
 	} else if (o.all)
 		rc = replay_all(&r);
-	for (i = 0; ex == EX_OK && rc >= 0 && !o.all && o.ids[i]; i++) {
+	for (i = 0; rc >= 0 && !o.all && o.ids[i]; i++) {
 		rc = replay(&r, seq, cli_sequence(o.ids[i], seq));
 		if (rc == 1) {
 			cli_warn("not found: nothing to replay for sequence %s%s",
