@@ -172,3 +172,126 @@ assert_usage_error() {
 to_full() {
 	"$@" >/dev/full
 }
+
+# ---------------------------------------------------------------------------
+# The notification log (es-notify)
+# ---------------------------------------------------------------------------
+
+# note SEQ POS APP PIPELINE NID [TOPIC [STATE]]: one line as es-notify prints
+# it: the item, then "application_name", "pipeline_id", "notification_id".
+note() {
+	local line state='{}'
+	(($# >= 7)) && state=$7
+	line=$(ev "$1" "$2" "${6:-bank#Event}" "$state")
+	printf '%s,"application_name":"%s","pipeline_id":%s,"notification_id":%s}\n' \
+		"${line%\}}" "$3" "$4" "$5"
+}
+
+# notes SEQ FROM TO APP PIPELINE FIRST_NID: the es-notify lines of the items
+# that `evs SEQ FROM TO` wrote, given the ids FIRST_NID, FIRST_NID + 1, ...
+notes() {
+	awk -v s="$1" -v a="$2" -v b="$3" -v app="$4" -v p="$5" -v n="$6" 'BEGIN {
+		for (i = a; i <= b; i++)
+			printf "{\"sequence_id\":\"%s\",\"position\":%d,\"topic\":\"bank#Event\",\"state\":{\"n\":%d},\"application_name\":\"%s\",\"pipeline_id\":%d,\"notification_id\":%d}\n", s, i, i, app, p, n + i - a
+	}'
+}
+
+# section_doc SECTION_ID PREVIOUS_ID NEXT_ID < LINES: the JSON document that
+# es-notify --section prints, its items the es-notify lines read; an id of
+# "null" is null.
+section_doc() {
+	local items='' line sep='' id
+	for id in "$2" "$3" "$1"; do
+		[[ $id == null || $id =~ ^-?[0-9]+,-?[0-9]+$ ]] || fail "section_doc: bad id '$id'"
+	done
+	while IFS= read -r line; do
+		items+=$sep$line
+		sep=,
+	done
+	printf '{"items":[%s],"next_id":%s,"previous_id":%s,"section_id":"%s"}\n' \
+		"$items" "$(json_id "$3")" "$(json_id "$2")" "$1"
+}
+
+# json_id ID: "ID" as a JSON string, or null.
+json_id() {
+	if [[ $1 == null ]]; then
+		printf 'null'
+	else
+		printf '"%s"' "$1"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Background processes (es-notify --follow, running pipelines)
+# ---------------------------------------------------------------------------
+
+BG_GROUPS=()
+
+# bg_start NAME CMD...: run CMD in the background, in a process group of its
+# own, stdout to NAME.out (which may be a FIFO made beforehand), stderr to
+# NAME.err, stdin from /dev/null.  NAME.pid gets CMD's process id, and NAME.rc
+# its exit status once it ends.  bg_cleanup kills what is left.
+bg_start() {
+	local name=$1
+	shift
+	rm -f "$name.pid" "$name.rc" "$name.err"
+	# shellcheck disable=SC2016
+	setsid bash -c '
+		name=$1
+		shift
+		"$@" >"$name.out" 2>"$name.err" </dev/null &
+		echo $! >"$name.pid"
+		wait $!
+		echo $? >"$name.rc.tmp" && mv "$name.rc.tmp" "$name.rc"
+	' bg "$name" "$@" </dev/null >/dev/null 2>"$name.log" 3>&- &
+	BG_GROUPS+=($!)
+	wait_until 10 test -s "$name.pid" || fail "bg_start: $name did not start: $(cat "$name.log")"
+}
+
+# bg_cleanup: kill every process group that bg_start started (for teardown).
+bg_cleanup() {
+	local g
+	for g in "${BG_GROUPS[@]}"; do
+		kill -KILL -- "-$g" 2>/dev/null || true
+	done
+	for g in "${BG_GROUPS[@]}"; do
+		wait "$g" 2>/dev/null || true
+	done
+	BG_GROUPS=()
+}
+
+# bg_running NAME: the process started as NAME has not ended.
+bg_running() {
+	[[ ! -e $1.rc ]]
+}
+
+# bg_status NAME [SECONDS]: wait (default 10 s) for NAME to end and print its
+# exit status; fail if it is still running then.
+bg_status() {
+	wait_until "${2:-10}" test -e "$1.rc" ||
+		fail "$1 is still running after ${2:-10} s; stdout: $(tail -n 3 "$1.out" 2>/dev/null)"
+	cat "$1.rc"
+}
+
+# wait_until SECONDS CMD...: run CMD every 50 ms until it succeeds; return 1 if
+# it has not after SECONDS.
+wait_until() {
+	local deadline=$((SECONDS + $1 + 1))
+	shift
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.05
+	done
+}
+
+# has_lines FILE N: FILE holds at least N complete lines.
+has_lines() {
+	[[ -f $1 ]] && (($(wc -l <"$1") >= $2))
+}
+
+# wait_lines FILE N [SECONDS]: wait (default 10 s) until FILE holds at least N
+# complete lines; fail if it does not by then.
+wait_lines() {
+	wait_until "${3:-10}" has_lines "$1" "$2" ||
+		fail "$1 has $(wc -l <"$1" 2>/dev/null || echo no) lines after ${3:-10} s, expected $2: $(tail -n 3 "$1" 2>/dev/null)"
+}
