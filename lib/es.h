@@ -59,7 +59,7 @@ int	es_buf_add_us(es_buf *b, int64_t us);
  * trailing JSON space is allowed.  Returns 0, or ES_EDATA with a reason in
  * err (and the byte offset in *errat); the input must be valid UTF-8.
  */
-#define ES_JSON_MAXDEPTH 1000
+#define ES_JSON_MAXDEPTH 3900
 
 typedef struct es_json_err {
 	const char	*reason;	/* static text */
