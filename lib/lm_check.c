@@ -144,27 +144,47 @@ struct run {
 	int		 open;
 };
 
-/* Ids missing before upto are problems unless freed by a delete. */
+/*
+ * Ids from ... upto-1 are missing: problems unless freed by a delete.  The
+ * freed ids of the range are walked, not every id, so a damaged id far
+ * ahead costs no more than a near one.
+ */
 static int
 gap(struct check *ck, const struct run *r, uint64_t from, uint64_t upto)
 {
 	unsigned char	 key[16];
+	MDB_cursor	*c;
 	MDB_val		 k, v;
-	int		 rc, reported = 0;
+	uint64_t	 id, missing = 0, shown = 0;
+	int		 rc;
 
-	for (; from < upto; from++) {
-		lm_log_key(key, r->app, r->pipeline, from);
-		k.mv_data = key, k.mv_size = 16;
-		rc = mdb_get(ck->t->txn, ck->t->ls->dbi[DB_FREED], &k, &v);
-		if (rc == 0)
-			continue;
-		if (rc != MDB_NOTFOUND)
+	if (from >= upto)
+		return 0;
+	if ((c = lm_cursor(ck->t, DB_FREED, &rc)) == NULL)
+		return rc;
+	lm_log_key(key, r->app, r->pipeline, from);
+	k.mv_data = key, k.mv_size = 16;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); from < upto;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		id = upto;	/* the next freed id in range, or upto */
+		if (rc == 0 && k.mv_size == 16 && memcmp(k.mv_data, key, 8) == 0 &&
+		    get_be64((char *)k.mv_data + 8) < upto)
+			id = get_be64((char *)k.mv_data + 8);
+		else if (rc != 0 && rc != MDB_NOTFOUND)
 			return rc;
-		if (reported++ < 10)
+		for (; from < id && shown < 10; from++, shown++, missing++)
 			bad(ck, "application %s pipeline %u: notification id "
 			    "%llu missing", app_name(ck, r->app), r->pipeline,
 			    (unsigned long long)from);
+		missing += id - from;
+		from = id + 1;
+		if (id == upto)
+			break;
 	}
+	if (missing > shown)
+		bad(ck, "application %s pipeline %u: %llu more notification ids "
+		    "missing", app_name(ck, r->app), r->pipeline,
+		    (unsigned long long)(missing - shown));
 	return 0;
 }
 
@@ -195,7 +215,26 @@ close_run(struct check *ck, struct run *r)
 		bad(ck, "application %s pipeline %u: notification id %llu "
 		    "above the counter %llu", app_name(ck, r->app), r->pipeline,
 		    (unsigned long long)r->expect - 1, (unsigned long long)top);
-	return gap(ck, r, r->expect, top + 1);
+	return gap(ck, r, r->expect, top == UINT64_MAX ? top : top + 1);
+}
+
+/* Walked to in order, an entry must be found by its key too: else the
+ * branch pages that lead to it are damaged. */
+static int
+findable(struct check *ck, enum db db, const MDB_val *k, const MDB_val *v,
+    const char *name)
+{
+	MDB_val	 key = *k, found;
+	int	 rc;
+
+	rc = mdb_get(ck->t->txn, ck->t->ls->dbi[db], &key, &found);
+	if (rc == 0 && found.mv_data == v->mv_data)
+		return 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	bad(ck, "%s: an entry cannot be found by its key (a damaged page)",
+	    name);
+	return 0;
 }
 
 static int
@@ -214,21 +253,26 @@ check_log_entry(struct check *ck, struct run *r, const MDB_val *k,
 			return rc;
 		*r = (struct run){ app, pipeline, 1, 1 };
 	}
+	if ((rc = gap(ck, r, r->expect, nid)) != 0 ||
+	    (rc = findable(ck, DB_LOG, k, v, "log")) != 0)
+		return rc;
+	r->expect = nid + 1;
+	ck->counts->items++;
 	memset(&it, 0, sizeof(it));
 	if (lm_rec_decode(v, &it) != 0) {
 		bad(ck, "application %s pipeline %u notification %llu: record "
 		    "damaged", app_name(ck, app), pipeline,
 		    (unsigned long long)nid);
-		r->expect = nid + 1;
 		return 0;
 	}
 	snprintf(what, sizeof(what), "item of application %s sequence %.*s "
-	    "position %lld", app_name(ck, app), (int)it.seq_len, it.seq,
-	    (long long)it.pos);
-	if ((rc = gap(ck, r, r->expect, nid)) != 0)
-		return rc;
-	r->expect = nid + 1;
-	ck->counts->items++;
+	    "position %lld (notification %llu)", app_name(ck, app),
+	    (int)it.seq_len, it.seq, (long long)it.pos,
+	    (unsigned long long)nid);
+	if (!lm_rec_intact(v)) {
+		bad(ck, "%s: record damaged (checksum mismatch)", what);
+		return 0;
+	}
 	check_record(ck, &it, what);
 	return check_index(ck, app, pipeline, nid, &it, what);
 }
@@ -257,18 +301,46 @@ check_log(struct check *ck)
 	return close_run(ck, &r);
 }
 
-/* Every index entry must lead to a log entry: counts agree. */
+/* Every index entry is found by its key and leads to a log entry; the
+ * counts agree. */
 static int
-check_index_count(struct check *ck)
+check_index_walk(struct check *ck)
 {
-	MDB_stat st;
-	int	 rc;
+	unsigned char	 lkey[16];
+	MDB_cursor	*c;
+	MDB_val		 k, v, lk, lv;
+	uint64_t	 n = 0, nid;
+	uint32_t	 pipeline;
+	int		 rc;
 
-	if ((rc = mdb_stat(ck->t->txn, ck->t->ls->dbi[DB_INDEX], &st)) != 0)
+	if ((c = lm_cursor(ck->t, DB_INDEX, &rc)) == NULL)
 		return rc;
-	if (st.ms_entries != ck->counts->items)
-		bad(ck, "items: the index (%zu) and the log (%llu) disagree",
-		    st.ms_entries, (unsigned long long)ck->counts->items);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		n++;
+		if ((rc = findable(ck, DB_INDEX, &k, &v, "index")) != 0)
+			return rc;
+		if (k.mv_size < 14 || v.mv_size != 12) {
+			bad(ck, "index: malformed entry");
+			continue;
+		}
+		memcpy(&pipeline, v.mv_data, 4);
+		memcpy(&nid, (char *)v.mv_data + 4, 8);
+		lm_log_key(lkey, get_be32(k.mv_data), pipeline, nid);
+		lk.mv_data = lkey, lk.mv_size = 16;
+		rc = mdb_get(ck->t->txn, ck->t->ls->dbi[DB_LOG], &lk, &lv);
+		if (rc == MDB_NOTFOUND)
+			bad(ck, "index: an entry of application %s points to "
+			    "notification %llu, not in the log", app_name(ck,
+			    get_be32(k.mv_data)), (unsigned long long)nid);
+		else if (rc != 0)
+			return rc;
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if (n != ck->counts->items)
+		bad(ck, "items: the index (%llu) and the log (%llu) disagree",
+		    (unsigned long long)n, (unsigned long long)ck->counts->items);
 	return 0;
 }
 
@@ -287,8 +359,11 @@ check_keyed(struct check *ck, enum db db, const char *kind, uint64_t *count)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		++*count;
+		if ((rc = findable(ck, db, &k, &v, kind)) != 0)
+			return rc;
 		memset(&it, 0, sizeof(it));
 		if (k.mv_size < 14 || lm_rec_decode(&v, &it) != 0 ||
+		    !lm_rec_intact(&v) ||
 		    k.mv_size != 13 + it.seq_len ||
 		    memcmp((char *)k.mv_data + 4, it.seq, it.seq_len) != 0 ||
 		    get_be64((char *)k.mv_data + 4 + it.seq_len + 1) !=
@@ -318,6 +393,8 @@ check_tracking(struct check *ck)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		ck->counts->tracking_records++;
+		if ((rc = findable(ck, DB_TRACKING, &k, &v, "tracking")) != 0)
+			return rc;
 		nul = k.mv_size > 17 ? memchr((char *)k.mv_data + 4, '\0',
 		    k.mv_size - 4) : NULL;
 		if (nul == NULL || nul == (char *)k.mv_data + 4 ||
@@ -364,7 +441,7 @@ lm_check(es_store *s, es_cipher *cipher, es_problem_fn problem,
 		return rc;
 	ck.t = (struct lm_txn *)et;
 	if ((rc = load_apps(&ck)) == 0 && (rc = check_log(&ck)) == 0 &&
-	    (rc = check_index_count(&ck)) == 0 &&
+	    (rc = check_index_walk(&ck)) == 0 &&
 	    (rc = check_keyed(&ck, DB_TS, "timestamp item",
 	    &counts->ts_items)) == 0 &&
 	    (rc = check_keyed(&ck, DB_SNAPSHOTS, "snapshot",

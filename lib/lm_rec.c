@@ -1,7 +1,11 @@
 /* lm_rec.c: the LMDB backend's keys and record values. */
 #include <string.h>
 
+#include <zlib.h>
+
 #include "lm.h"
+
+#define CRC_AT	22	/* where the checksum is in the header */
 
 size_t
 lm_seq_key(unsigned char *k, uint32_t app, const char *seq, size_t n,
@@ -44,10 +48,34 @@ put32(unsigned char *p, size_t v)
 	return p + 4;
 }
 
-void
-lm_rec_encode(unsigned char *p, const es_item *it)
+static uint32_t
+rec_crc(const unsigned char *p, size_t size)
 {
-	size_t	 clen = (it->flags & ES_ITEM_CAUSAL) ? it->causal_len : 0;
+	static const unsigned char zero[4];
+	uLong	 crc;
+
+	crc = crc32(0L, p, CRC_AT);
+	crc = crc32(crc, zero, 4);
+	return (uint32_t)crc32(crc, p + REC_HEAD, (uInt)(size - REC_HEAD));
+}
+
+int
+lm_rec_intact(const MDB_val *v)
+{
+	uint32_t crc;
+
+	if (v->mv_size < REC_HEAD)
+		return 0;
+	memcpy(&crc, (const char *)v->mv_data + CRC_AT, 4);
+	return crc == rec_crc(v->mv_data, v->mv_size);
+}
+
+void
+lm_rec_encode(unsigned char *p, size_t size, const es_item *it)
+{
+	unsigned char	*start = p;
+	size_t		 clen = (it->flags & ES_ITEM_CAUSAL) ? it->causal_len : 0;
+	uint32_t	 crc;
 
 	p[0] = (unsigned char)(it->flags & (ES_ITEM_STATE_JSON |
 	    ES_ITEM_CAUSAL));
@@ -56,6 +84,7 @@ lm_rec_encode(unsigned char *p, const es_item *it)
 	p = put32(p + 10, it->topic_len);
 	p = put32(p, it->state_len);
 	p = put32(p, clen);
+	p = put32(p, 0);
 	memcpy(p, it->seq, it->seq_len);
 	p += it->seq_len;
 	memcpy(p, it->topic, it->topic_len);
@@ -64,6 +93,8 @@ lm_rec_encode(unsigned char *p, const es_item *it)
 	p += it->state_len;
 	if (clen > 0)
 		memcpy(p, it->causal, clen);
+	crc = rec_crc(start, size);
+	memcpy(start + CRC_AT, &crc, 4);
 }
 
 int

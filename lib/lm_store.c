@@ -1,4 +1,5 @@
 /* lm_store.c: the LMDB backend: opening, creating, transactions. */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -19,6 +20,33 @@ const char *const db_names[DB_N] = {
 	"snapshots", "freed",
 };
 
+/*
+ * LMDB reports a short write as EIO: say what most likely cut it short, a
+ * file size limit (ulimit -f) or a full disk.
+ */
+static const char *
+io_cause(es_store *s)
+{
+	struct lm_store	*ls = s->impl;
+	struct statvfs	 vfs;
+	struct rlimit	 rl;
+	struct stat	 st;
+	char		*copy;
+	int		 full = 0;
+
+	if (ls == NULL || stat(ls->path, &st) != 0)
+		return strerror(EIO);
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (uint64_t)st.st_size + (1 << 20) >= (uint64_t)rl.rlim_cur)
+		return "file size limit reached (ulimit -f)";
+	if ((copy = strdup(ls->path)) != NULL) {
+		full = statvfs(dirname(copy), &vfs) == 0 &&
+		    (uint64_t)vfs.f_bavail * vfs.f_frsize < (1 << 20);
+		free(copy);
+	}
+	return full ? strerror(ENOSPC) : strerror(EIO);
+}
+
 /* Translate an LMDB or system error into an es code and message. */
 int
 lm_err(es_store *s, int rc, const char *what)
@@ -37,13 +65,16 @@ lm_err(es_store *s, int rc, const char *what)
 		return es_seterr(s, ES_ENOSTORE, "%s: not a store", what);
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
+	case MDB_CURSOR_FULL:
 	case MDB_BAD_TXN:
 	case MDB_PANIC:
 		return es_seterr(s, ES_EDATA, "%s: store damaged: %s", what,
 		    mdb_strerror(rc));
 	case ENOMEM:
 		return es_seterr(s, ES_ENOMEM, "%s: out of memory", what);
-	case ENOSPC: case EIO: case EACCES: case EPERM: case EROFS:
+	case EIO:
+		return es_seterr(s, ES_EIO, "%s: %s", what, io_cause(s));
+	case ENOSPC: case EACCES: case EPERM: case EROFS:
 	case EFBIG: case EDQUOT: case ENOENT: case ENOTDIR: case EISDIR:
 		return es_seterr(s, ES_EIO, "%s: %s", what, strerror(rc));
 	}
@@ -231,16 +262,19 @@ app_lookup(MDB_txn *txn, MDB_dbi dbi, const char *app, uint32_t *id)
 	return 0;
 }
 
-/* Open the databases, check the format, settle the application. */
+static int begin(struct lm_store *, unsigned, MDB_txn **);
+
+/* Open the databases, check the format, settle the application.  A
+ * writer does it in a write transaction: it needs no reader slot. */
 static int
 open_dbs(es_store *s, struct lm_store *ls, const char *path,
-    const char *app)
+    const char *app, int write)
 {
 	MDB_txn	*txn;
 	char	 format[32];
 	int	 rc, i;
 
-	if ((rc = mdb_txn_begin(ls->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = begin(ls, write ? 0 : MDB_RDONLY, &txn)) != 0)
 		return lm_err(s, rc, path);
 	for (i = 0; i < DB_N && rc == 0; i++)
 		rc = mdb_dbi_open(txn, db_names[i], 0, &ls->dbi[i]);
@@ -264,6 +298,30 @@ open_dbs(es_store *s, struct lm_store *ls, const char *path,
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)	/* keeps the handles */
 		return lm_err(s, rc, path);
+	return 0;
+}
+
+/* A file shorter than its newest meta page says is damaged: reading it
+ * would fault.  (The file only grows, so look at its size last.) */
+static int
+check_size(es_store *s, struct lm_store *ls)
+{
+	MDB_envinfo	 ei;
+	MDB_stat	 ms;
+	struct stat	 st;
+	int		 fd, rc;
+
+	if ((rc = mdb_env_info(ls->env, &ei)) != 0 ||
+	    (rc = mdb_env_stat(ls->env, &ms)) != 0 ||
+	    (rc = mdb_env_get_fd(ls->env, &fd)) != 0)
+		return lm_err(s, rc, ls->path);
+	if (fstat(fd, &st) != 0)
+		return es_seterr(s, ES_EIO, "%s: %s", ls->path, strerror(errno));
+	if ((uint64_t)(ei.me_last_pgno + 1) * ms.ms_psize > (uint64_t)st.st_size)
+		return es_seterr(s, ES_EDATA, "%s: store damaged: the file is "
+		    "shorter than its data (%lld of %llu bytes)", ls->path,
+		    (long long)st.st_size, (unsigned long long)(ei.me_last_pgno +
+		    1) * ms.ms_psize);
 	return 0;
 }
 
@@ -293,9 +351,13 @@ lm_open(es_store *s, const char *path, const char *app, unsigned flags)
 	} else if (S_ISDIR(st.st_mode))
 		return es_seterr(s, ES_ENOSTORE, "not a store: %s is a "
 		    "directory", path);
-	if ((rc = env_open(s, &ls->env, path, flags)) != 0)
+	else if (st.st_size == 0)
+		return es_seterr(s, ES_ENOSTORE, "not a store: %s is empty",
+		    path);
+	if ((rc = env_open(s, &ls->env, path, flags)) != 0 ||
+	    (rc = check_size(s, ls)) != 0)
 		return rc;
-	return open_dbs(s, ls, path, app);
+	return open_dbs(s, ls, path, app, flags & ES_OPEN_WRITE);
 }
 
 static void

@@ -238,7 +238,7 @@ put_record(struct lm_txn *t, enum db db, unsigned char *key, size_t klen,
 	}
 	if (rc != 0)
 		return rc;
-	lm_rec_encode(v.mv_data, it);
+	lm_rec_encode(v.mv_data, size, it);
 	return undo_push(t, db, key, klen);
 }
 

@@ -2,11 +2,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -299,19 +302,79 @@ check_child(const struct opts *o, const char *path, es_cipher *cipher)
 	return rc ? rc : n.problems ? EX_DATAERR : EX_OK;
 }
 
+/* How long check may take before it is taken to be stuck in a loop that
+ * damage made: 30 s, and 1 s per 10 MB of store. */
+static int
+check_deadline(const char *path)
+{
+	struct stat st;
+
+	return 30 + (stat(path, &st) == 0 ? (int)(st.st_size / 10000000) : 0);
+}
+
+/* Relay the child's messages; anything not its own (an assertion of the
+ * storage library on a damaged page) becomes a "store damaged" line. */
+static void
+relay(int fd, time_t deadline, int *late)
+{
+	struct pollfd	 p = { fd, POLLIN, 0 };
+	char		 buf[4096], *line, *nl;
+	size_t		 len = 0;
+	ssize_t		 n;
+
+	for (;;) {
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+			break;
+		if (time(NULL) > deadline) {
+			*late = 1;
+			break;
+		}
+		if (!(p.revents & (POLLIN | POLLHUP)))
+			continue;
+		if ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+			*nl = '\0';
+			if (strncmp(line, "es-admin: ", 10) == 0)
+				fprintf(stderr, "%s\n", line);
+			else
+				cli_warn("check: store damaged: %s", line);
+		}
+		len -= (size_t)(line - buf);
+		memmove(buf, line, len);
+		if (len == sizeof(buf) - 1)
+			len = 0;	/* a line too long to keep */
+	}
+}
+
 static int
 check(const struct opts *o, const char *path, es_cipher *cipher)
 {
 	pid_t	 pid;
-	int	 status;
+	int	 status, p[2], late = 0;
 
 	fflush(stdout);
-	if ((pid = fork()) < 0)
+	if (pipe(p) != 0 || (pid = fork()) < 0)
 		return check_child(o, path, cipher);
-	if (pid == 0)
+	if (pid == 0) {
+		dup2(p[1], 2);
+		close(p[0]), close(p[1]);
 		_exit(check_child(o, path, cipher));
-	while (waitpid(pid, &status, 0) < 0)
+	}
+	close(p[1]);
+	relay(p[0], time(NULL) + check_deadline(path), &late);
+	close(p[0]);
+	if (late)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (late) {
+		cli_warn("check: store damaged: no end after %d s",
+		    check_deadline(path));
+		return EX_DATAERR;
+	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	cli_warn("check: store damaged: reading it failed (signal %d)",

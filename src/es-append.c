@@ -234,9 +234,13 @@ append_all(struct run *r)
 			ex = report(r->store, rc);
 		else if (spool != NULL) {
 			acks.len = 0;
-			if (add_acks(&acks, &u, r->o->format) != 0 ||
-			    fwrite(acks.p, 1, acks.len, spool) != acks.len)
+			if (add_acks(&acks, &u, r->o->format) != 0)
 				ex = report(r->store, ES_ENOMEM);
+			else if (fwrite(acks.p, 1, acks.len, spool) != acks.len) {
+				cli_warn("cannot keep the acks in a temporary "
+				    "file: %s", strerror(errno));
+				ex = EX_IOERR;
+			}
 		}
 	}
 	if (ex != EX_OK)
