@@ -6,7 +6,7 @@
 
 #include "backend.h"
 
-#define FORMAT		"es-lmdb-1"
+#define FORMAT		"es-lmdb-2"	/* the layout described here */
 #define MAP_MIN		(64UL << 20)	/* the smallest map */
 #define MAP_MAX		(1UL << 40)	/* the largest map asked for */
 #define MAP_STEP	(1UL << 20)	/* maps are whole MiB */

@@ -281,9 +281,14 @@ open_dbs(es_store *s, struct lm_store *ls, const char *path,
 	if (rc == 0)
 		rc = get_text(txn, ls->dbi[DB_META], "format", format,
 		    sizeof(format));
-	if (rc == MDB_NOTFOUND || (rc == 0 && strcmp(format, FORMAT) != 0)) {
+	if (rc == MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
 		return es_seterr(s, ES_ENOSTORE, "not a store: %s", path);
+	}
+	if (rc == 0 && strcmp(format, FORMAT) != 0) {
+		mdb_txn_abort(txn);
+		return es_seterr(s, ES_ENOSTORE, "not a store this es can read: "
+		    "%s (format %s; this es reads %s)", path, format, FORMAT);
 	}
 	if (rc == 0 && app == NULL)
 		rc = get_text(txn, ls->dbi[DB_META], "default_app", s->app,
@@ -325,6 +330,23 @@ check_size(es_store *s, struct lm_store *ls)
 	return 0;
 }
 
+/* Does the file start like an LMDB environment?  Looked at before LMDB
+ * opens it, so no lock file is left beside a file that is no store. */
+static int
+lmdb_file(const char *path)
+{
+	unsigned char	 head[24];
+	uint32_t	 magic;
+	int		 fd, ok;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 1;	/* let LMDB say why */
+	ok = pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head);
+	close(fd);
+	memcpy(&magic, head + 16, 4);	/* after the page header */
+	return ok && magic == 0xBEEFC0DE;
+}
+
 static int
 lm_open(es_store *s, const char *path, const char *app, unsigned flags)
 {
@@ -354,6 +376,8 @@ lm_open(es_store *s, const char *path, const char *app, unsigned flags)
 	else if (st.st_size == 0)
 		return es_seterr(s, ES_ENOSTORE, "not a store: %s is empty",
 		    path);
+	else if (!lmdb_file(path))
+		return es_seterr(s, ES_ENOSTORE, "not a store: %s", path);
 	if ((rc = env_open(s, &ls->env, path, flags)) != 0 ||
 	    (rc = check_size(s, ls)) != 0)
 		return rc;
