@@ -26,26 +26,6 @@ es_buf_reserve(es_buf *b, size_t more)
 }
 
 int
-es_buf_add(es_buf *b, const void *p, size_t n)
-{
-	if (es_buf_reserve(b, n) != 0)
-		return ES_ENOMEM;
-	if (n > 0)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-int
-es_buf_addc(es_buf *b, char c)
-{
-	if (b->len + 1 >= b->cap && es_buf_reserve(b, 1) != 0)
-		return ES_ENOMEM;
-	b->p[b->len++] = c;
-	return 0;
-}
-
-int
 es_buf_adds(es_buf *b, const char *s)
 {
 	return es_buf_add(b, s, strlen(s));

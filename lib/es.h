@@ -41,10 +41,32 @@ typedef struct es_buf {
 } es_buf;
 
 int	es_buf_reserve(es_buf *b, size_t more);
-int	es_buf_add(es_buf *b, const void *p, size_t n);
-int	es_buf_addc(es_buf *b, char c);
 int	es_buf_adds(es_buf *b, const char *s);
 void	es_buf_free(es_buf *b);
+
+/* Append n bytes; inline, as output is made of many small pieces. */
+static inline int
+es_buf_add(es_buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len <= n && es_buf_reserve(b, n) != 0)
+		return ES_ENOMEM;
+	if (n > 0)
+		__builtin_memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static inline int
+es_buf_addc(es_buf *b, char c)
+{
+	if (b->cap - b->len <= 1 && es_buf_reserve(b, 1) != 0)
+		return ES_ENOMEM;
+	b->p[b->len++] = c;
+	return 0;
+}
+
+/* Append a string literal. */
+#define ES_BUF_LIT(b, lit)	es_buf_add((b), (lit), sizeof(lit) - 1)
 
 /* Number formatting: append the decimal text of v (or v microseconds as
  * seconds with exactly six places).  Return 0 or ES_ENOMEM. */

@@ -41,11 +41,15 @@ fmt_head(es_buf *out, const es_item *it, unsigned flags)
 {
 	int rc;
 
-	rc = es_buf_adds(out, flags & ES_OUT_STORED_EVENT ?
-	    "{\"originator_id\":" : "{\"sequence_id\":");
+	if (flags & ES_OUT_STORED_EVENT)
+		rc = ES_BUF_LIT(out, "{\"originator_id\":");
+	else
+		rc = ES_BUF_LIT(out, "{\"sequence_id\":");
 	rc |= es_json_add_string(out, it->seq, it->seq_len);
-	rc |= es_buf_adds(out, flags & ES_OUT_STORED_EVENT ?
-	    ",\"originator_version\":" : ",\"position\":");
+	if (flags & ES_OUT_STORED_EVENT)
+		rc |= ES_BUF_LIT(out, ",\"originator_version\":");
+	else
+		rc |= ES_BUF_LIT(out, ",\"position\":");
 	if (flags & ES_OUT_TIMESTAMP)
 		rc |= es_buf_add_us(out, it->pos);
 	else
@@ -119,6 +123,10 @@ fmt_state(es_buf *out, const es_item *it, es_out *o)
 
 	if ((rc = es_item_state(it, o, &text, &n)) != 0)
 		return rc;
+	/* A state es wrote as canonical JSON was checked on the way in. */
+	if (o->cipher == NULL && !(o->flags & ES_OUT_VERBATIM) &&
+	    (it->flags & ES_ITEM_STATE_JSON))
+		return es_buf_add(out, text, n);
 	if (es_utf8_check(text, n) != n) {
 		name_item(it, o->flags, o->err, sizeof(o->err), o->cipher &&
 		    !(o->flags & ES_OUT_VERBATIM) ? "decrypt" : "decode",
@@ -127,8 +135,6 @@ fmt_state(es_buf *out, const es_item *it, es_out *o)
 	}
 	if (o->flags & ES_OUT_VERBATIM)
 		return es_json_add_string(out, text, n);
-	if (o->cipher == NULL && (it->flags & ES_ITEM_STATE_JSON))
-		return es_buf_add(out, text, n);
 	rc = es_json_canon(out, text, n, &jerr);
 	if (rc == ES_EDATA || (rc == 0 && jerr.surrogate)) {
 		out->len = mark;
@@ -149,25 +155,25 @@ es_fmt_item(es_buf *out, const es_item *it, es_out *o)
 
 	if ((rc = fmt_head(out, it, flags)) != 0)
 		return rc;
-	rc = es_buf_adds(out, ",\"topic\":");
+	rc = ES_BUF_LIT(out, ",\"topic\":");
 	rc |= es_json_add_string(out, it->topic, it->topic_len);
-	rc |= es_buf_adds(out, ",\"state\":");
+	rc |= ES_BUF_LIT(out, ",\"state\":");
 	if (rc != 0)
 		return ES_ENOMEM;
 	if ((rc = fmt_state(out, it, o)) != 0)
 		return rc;
 	if (it->flags & ES_ITEM_CAUSAL) {
-		rc |= es_buf_adds(out, ",\"causal_dependencies\":");
+		rc |= ES_BUF_LIT(out, ",\"causal_dependencies\":");
 		rc |= es_buf_add(out, it->causal, it->causal_len);
 	}
 	if (flags & ES_OUT_APPLICATION) {
-		rc |= es_buf_adds(out, ",\"application_name\":");
+		rc |= ES_BUF_LIT(out, ",\"application_name\":");
 		rc |= es_json_add_string(out, o->app, strlen(o->app));
 	}
 	if (flags & (ES_OUT_NOTIFICATION | ES_OUT_APPLICATION)) {
-		rc |= es_buf_adds(out, ",\"pipeline_id\":");
+		rc |= ES_BUF_LIT(out, ",\"pipeline_id\":");
 		rc |= es_buf_add_i64(out, it->pipeline);
-		rc |= es_buf_adds(out, ",\"notification_id\":");
+		rc |= ES_BUF_LIT(out, ",\"notification_id\":");
 		rc |= es_buf_add_i64(out, (int64_t)it->nid);
 	}
 	rc |= es_buf_addc(out, '}');

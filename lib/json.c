@@ -383,18 +383,39 @@ es_json_canon(es_buf *out, const char *s, size_t n, es_json_err *err)
 	return 0;
 }
 
+/* Bytes a JSON string literal cannot hold as they are. */
+static const unsigned char must_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
+/* Might the 8 bytes hold one that must be escaped?  (No false "no".) */
+static inline int
+word_may_escape(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b)) & high;
+}
+
 int
 es_json_add_string(es_buf *out, const char *s, size_t n)
 {
 	const char	*run, *end = s + n, *e;
 	char		 tmp[8];
+	uint64_t	 w;
 
-	if (es_buf_reserve(out, n + 2) != 0 || es_buf_addc(out, '"') != 0)
+	if (es_buf_reserve(out, n + 2) != 0)
 		return ES_ENOMEM;
+	out->p[out->len++] = '"';
 	while (s < end) {
 		run = s;
-		while (s < end && (unsigned char)*s >= 0x20 && *s != '"' &&
-		    *s != '\\')
+		while (end - s >= 8 && (memcpy(&w, s, 8), !word_may_escape(w)))
+			s += 8;
+		while (s < end && !must_escape[(unsigned char)*s])
 			s++;
 		if (es_buf_add(out, run, (size_t)(s - run)) != 0)
 			return ES_ENOMEM;

@@ -195,24 +195,33 @@ struct printer {
 	const char	*sep;		/* between items, in a section */
 };
 
+/* Write out the lines gathered (they go out in 64 KiB pieces). */
+static int
+flush_lines(struct printer *p)
+{
+	size_t n = p->buf.len;
+
+	p->buf.len = 0;
+	return fwrite(p->buf.p, 1, n, stdout) == n ? 0 : ES_EIO;
+}
+
 static int
 print_item(void *arg, const es_item *it)
 {
 	struct printer	*p = arg;
+	size_t		 mark = p->buf.len;
 	int		 rc;
 
-	p->buf.len = 0;
 	if (p->sep && p->n > 0 && es_buf_adds(&p->buf, p->sep) != 0)
 		return ES_ENOMEM;
-	if ((rc = es_fmt_item(&p->buf, it, &p->out)) != 0)
+	if ((rc = es_fmt_item(&p->buf, it, &p->out)) != 0 ||
+	    (!p->sep && (rc = es_buf_addc(&p->buf, '\n')) != 0)) {
+		p->buf.len = mark;	/* the lines before it still go out */
 		return rc;
-	if (!p->sep && es_buf_addc(&p->buf, '\n') != 0)
-		return ES_ENOMEM;
-	if (fwrite(p->buf.p, 1, p->buf.len, stdout) != p->buf.len)
-		return ES_EIO;
+	}
 	p->n++;
 	p->last = it->nid;
-	return 0;
+	return p->buf.len >= 65536 ? flush_lines(p) : 0;
 }
 
 /* Report a failure; return the exit code. */
@@ -249,6 +258,8 @@ scan(es_store *s, struct printer *p, uint64_t after, uint64_t upto,
 		rc = es_read_log(txn, pipeline, p->last, upto, want,
 		    print_item, p);
 		es_txn_abort(txn);
+		if (flush_lines(p) != 0 && rc == 0)
+			rc = ES_EIO;
 		*got += p->n;
 		if (rc != 0 || p->n < want || (max && *got >= max) ||
 		    stopped)

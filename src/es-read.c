@@ -166,21 +166,30 @@ struct printer {
 	uint64_t	 n;		/* items printed */
 };
 
+/* Write out the lines gathered (they go out in 64 KiB pieces). */
+static int
+flush_lines(struct printer *p)
+{
+	size_t n = p->buf.len;
+
+	p->buf.len = 0;
+	return fwrite(p->buf.p, 1, n, stdout) == n ? 0 : ES_EIO;
+}
+
 static int
 print_item(void *arg, const es_item *it)
 {
 	struct printer	*p = arg;
+	size_t		 mark = p->buf.len;
 	int		 rc;
 
-	p->buf.len = 0;
-	if ((rc = es_fmt_item(&p->buf, it, &p->out)) != 0)
+	if ((rc = es_fmt_item(&p->buf, it, &p->out)) != 0 ||
+	    (rc = es_buf_addc(&p->buf, '\n')) != 0) {
+		p->buf.len = mark;	/* the lines before it still go out */
 		return rc;
-	if (es_buf_addc(&p->buf, '\n') != 0)
-		return ES_ENOMEM;
-	if (fwrite(p->buf.p, 1, p->buf.len, stdout) != p->buf.len)
-		return ES_EIO;
+	}
 	p->n++;
-	return 0;
+	return p->buf.len >= 65536 ? flush_lines(p) : 0;
 }
 
 static int
@@ -222,6 +231,8 @@ read_one(es_store *s, const struct opts *o, struct printer *p,
 	p->n = 0;
 	rc = es_read_items(txn, seq, n, &o->q, print_item, p);
 	es_txn_abort(txn);
+	if (flush_lines(p) != 0 && rc == 0)
+		rc = ES_EIO;
 	if (rc != 0)
 		return -failed(s, p, rc);
 	if (p->n > 0 || !(o->at || o->latest))
