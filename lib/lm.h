@@ -114,15 +114,16 @@ void	lm_log_key(unsigned char *k, uint32_t app, uint32_t pipeline,
 /*
  * Records (log, ts and snapshot values): a 26-byte header, then the
  * sequence id, topic, state and causal dependencies:
- *   flags(1) seq_len(1) position(8) topic_len(4) state_len(4) causal_len(4)
- *   crc(4)
- * Lengths and the position are in host order; crc is the CRC-32 of the
- * record with its crc field zero (es-admin check verifies it).
+ *   check(4) flags(1) seq_len(1) position(8) topic_len(4) state_len(4)
+ *   causal_len(4)
+ * Lengths and the position are in host order; check is a checksum of the
+ * rest of the record (32 bits of XXH3), verified on every read.
  */
 #define REC_HEAD 26
 
 int	lm_rec_size(const es_item *it, size_t *size);
 void	lm_rec_encode(unsigned char *p, size_t size, const es_item *it);
+/* Decode a record: 0, or ES_EDATA (malformed or failing its checksum). */
 int	lm_rec_decode(const MDB_val *v, es_item *it);
 /* Is the record's checksum right? */
 int	lm_rec_intact(const MDB_val *v);

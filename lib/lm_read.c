@@ -70,6 +70,20 @@ struct deliver {
 	void		*arg;
 };
 
+/* Decode a record read from the store, checking its checksum. */
+static int
+decode(struct lm_txn *t, const MDB_val *v, es_item *it)
+{
+	if (lm_rec_decode(v, it) != 0)
+		return es_seterr(t->base.store, ES_EDATA, "store damaged: a "
+		    "malformed record");
+	if (!lm_rec_intact(v))
+		return es_seterr(t->base.store, ES_EDATA, "store damaged: the "
+		    "record of sequence %.*s position %lld fails its checksum",
+		    (int)it->seq_len, it->seq, (long long)it->pos);
+	return 0;
+}
+
 /* Load the item an index entry or timestamped record stands for. */
 static int
 load(struct scan *sc, int64_t pos, const MDB_val *v, es_item *it)
@@ -91,9 +105,9 @@ load(struct scan *sc, int64_t pos, const MDB_val *v, es_item *it)
 			return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
 		v = &rec;
 	}
-	if (lm_rec_decode(v, it) != 0 || it->pos != pos)
-		return MDB_CORRUPTED;
-	return 0;
+	if ((rc = decode(sc->t, v, it)) != 0)
+		return rc;
+	return it->pos == pos ? 0 : MDB_CORRUPTED;
 }
 
 static int
@@ -242,10 +256,8 @@ lm_read_log(es_txn *et, uint32_t pipeline, uint64_t after, uint64_t upto,
 		if ((nid = get_be64((char *)k.mv_data + 8)) > upto)
 			break;
 		memset(&it, 0, sizeof(it));
-		if (lm_rec_decode(&v, &it) != 0) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
+		if ((rc = decode(t, &v, &it)) != 0)
+			return rc;
 		it.pipeline = pipeline;
 		it.nid = nid;
 		if ((rc = fn(arg, &it)) != 0)

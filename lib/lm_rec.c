@@ -1,11 +1,11 @@
 /* lm_rec.c: the LMDB backend's keys and record values. */
 #include <string.h>
 
-#include <zlib.h>
+#define XXH_INLINE_ALL		/* the whole of XXH3 here, inlined */
+#include <xxhash.h>
 
 #include "lm.h"
 
-#define CRC_AT	22	/* where the checksum is in the header */
 
 size_t
 lm_seq_key(unsigned char *k, uint32_t app, const char *seq, size_t n,
@@ -48,15 +48,15 @@ put32(unsigned char *p, size_t v)
 	return p + 4;
 }
 
+/*
+ * The checksum: 32 bits of XXH3 (libxxhash) of all the record after it.
+ * It is checked on every read, so it must run at memory speed, which XXH3
+ * does and CRCs in software do not.
+ */
 static uint32_t
 rec_crc(const unsigned char *p, size_t size)
 {
-	static const unsigned char zero[4];
-	uLong	 crc;
-
-	crc = crc32(0L, p, CRC_AT);
-	crc = crc32(crc, zero, 4);
-	return (uint32_t)crc32(crc, p + REC_HEAD, (uInt)(size - REC_HEAD));
+	return (uint32_t)XXH3_64bits(p + 4, size - 4);
 }
 
 int
@@ -66,7 +66,7 @@ lm_rec_intact(const MDB_val *v)
 
 	if (v->mv_size < REC_HEAD)
 		return 0;
-	memcpy(&crc, (const char *)v->mv_data + CRC_AT, 4);
+	memcpy(&crc, v->mv_data, 4);
 	return crc == rec_crc(v->mv_data, v->mv_size);
 }
 
@@ -77,14 +77,13 @@ lm_rec_encode(unsigned char *p, size_t size, const es_item *it)
 	size_t		 clen = (it->flags & ES_ITEM_CAUSAL) ? it->causal_len : 0;
 	uint32_t	 crc;
 
-	p[0] = (unsigned char)(it->flags & (ES_ITEM_STATE_JSON |
+	p[4] = (unsigned char)(it->flags & (ES_ITEM_STATE_JSON |
 	    ES_ITEM_CAUSAL));
-	p[1] = (unsigned char)it->seq_len;
-	memcpy(p + 2, &it->pos, 8);
-	p = put32(p + 10, it->topic_len);
+	p[5] = (unsigned char)it->seq_len;
+	memcpy(p + 6, &it->pos, 8);
+	p = put32(p + 14, it->topic_len);
 	p = put32(p, it->state_len);
 	p = put32(p, clen);
-	p = put32(p, 0);
 	memcpy(p, it->seq, it->seq_len);
 	p += it->seq_len;
 	memcpy(p, it->topic, it->topic_len);
@@ -94,7 +93,7 @@ lm_rec_encode(unsigned char *p, size_t size, const es_item *it)
 	if (clen > 0)
 		memcpy(p, it->causal, clen);
 	crc = rec_crc(start, size);
-	memcpy(start + CRC_AT, &crc, 4);
+	memcpy(start, &crc, 4);
 }
 
 int
@@ -105,12 +104,12 @@ lm_rec_decode(const MDB_val *v, es_item *it)
 
 	if (v->mv_size < REC_HEAD)
 		return ES_EDATA;
-	it->flags = p[0];
-	it->seq_len = p[1];
-	memcpy(&it->pos, p + 2, 8);
-	memcpy(&tl, p + 10, 4);
-	memcpy(&sl, p + 14, 4);
-	memcpy(&cl, p + 18, 4);
+	it->flags = p[4];
+	it->seq_len = p[5];
+	memcpy(&it->pos, p + 6, 8);
+	memcpy(&tl, p + 14, 4);
+	memcpy(&sl, p + 18, 4);
+	memcpy(&cl, p + 22, 4);
 	if ((uint64_t)REC_HEAD + it->seq_len + tl + sl + cl != v->mv_size)
 		return ES_EDATA;
 	p += REC_HEAD;
