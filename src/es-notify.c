@@ -202,7 +202,7 @@ flush_lines(struct printer *p)
 	size_t n = p->buf.len;
 
 	p->buf.len = 0;
-	return fwrite(p->buf.p, 1, n, stdout) == n ? 0 : ES_EIO;
+	return n == 0 || fwrite(p->buf.p, 1, n, stdout) == n ? 0 : ES_EIO;
 }
 
 static int
