@@ -23,12 +23,14 @@ CLI_HELP_STORE
 "                         stdin and prints the new state\n"
 "      --raw              print the snapshot and the later events, unfolded\n"
 "      --all              every sequence of the application\n"
+"      --topic T          the topic of the result (default: the snapshot's, else\n"
+"                         the first event's)\n"
 "      --format FORMAT    item (default) or stored-event\n"
 CLI_HELP_KEY
 CLI_HELP_STD;
 
 enum { OPT_ALL = 256, OPT_EXEC, OPT_FORMAT, OPT_KEYFILE, OPT_LT, OPT_LTE,
-	OPT_NOSNAP, OPT_RAW, OPT_REDUCER };
+	OPT_NOSNAP, OPT_RAW, OPT_REDUCER, OPT_TOPIC };
 
 static const struct option longopts[] = {
 	{ "all",	 no_argument,	    NULL, OPT_ALL },
@@ -43,13 +45,14 @@ static const struct option longopts[] = {
 	{ "raw",	 no_argument,	    NULL, OPT_RAW },
 	{ "reducer",	 required_argument, NULL, OPT_REDUCER },
 	{ "store",	 required_argument, NULL, 's' },
+	{ "topic",	 required_argument, NULL, OPT_TOPIC },
 	{ "version",	 no_argument,	    NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char	*store, *app, *key_file, *lt, *lte, *format;
-	const char	*reducer, *exec;
+	const char	*reducer, *exec, *topic;
 	int		 all, raw, no_snapshot;
 	char		**ids;
 	struct es_fold_opts fold;
@@ -79,6 +82,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_NOSNAP: o->no_snapshot = 1; break;
 		case OPT_RAW:	o->raw = 1; break;
 		case OPT_REDUCER: o->reducer = optarg; break;
+		case OPT_TOPIC:	o->topic = optarg; break;
 		default:	cli_bad_option(argv, c);
 		}
 	}
@@ -109,6 +113,11 @@ check_opts(struct opts *o)
 	o->fold.exec = cli_reducer(o->reducer, o->exec);
 	if (o->raw && (o->exec || o->reducer))
 		cli_usage("--raw cannot be combined with a reducer");
+	if (o->raw && o->topic)
+		cli_usage("--raw cannot be combined with --topic");
+	if (o->topic && (*o->topic == '\0' ||
+	    es_utf8_check(o->topic, strlen(o->topic)) != strlen(o->topic)))
+		cli_usage("--topic: not a topic: '%s'", o->topic);
 	if (o->all && o->ids[0])
 		cli_usage("--all takes no sequence ids");
 	if (!o->all && !o->ids[0])
@@ -184,6 +193,10 @@ replay(struct run *r, const char *seq, size_t n)
 		es_out plain = { 0 };	/* the result is clear JSON */
 
 		plain.flags = r->out.flags;
+		if (r->o->topic) {
+			res.topic = r->o->topic;
+			res.topic_len = strlen(r->o->topic);
+		}
 		r->buf.len = 0;
 		if ((rc = es_fmt_item(&r->buf, &res, &plain)) == 0 &&
 		    (rc = es_buf_addc(&r->buf, '\n')) == 0)

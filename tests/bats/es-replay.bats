@@ -618,3 +618,14 @@ x#Entity"
 x#E0"
 	assert_equal "$(jq -c 'del(.topic)' states.jsonl)" "$(jq -c 'del(.topic)' check.jsonl)"
 }
+
+@test "es-replay: --topic names the topic of the result (SPEC §3.5)" {
+	given_items <<<"$(ev acct 0 bank#Opened '{"a":1}'; ev acct 1 bank#Paid '{"b":2}')"
+	run -0 --separate-stderr es-replay --topic bank#Account acct
+	assert_output '{"sequence_id":"acct","position":1,"topic":"bank#Account","state":{"a":1,"b":2}}'
+	es-replay --topic bank#Account acct | es-snapshot --take
+	run -0 es-snapshot --get acct
+	assert_output '{"sequence_id":"acct","position":1,"topic":"bank#Account","state":{"a":1,"b":2}}'
+	run -64 --separate-stderr es-replay --raw --topic x acct
+	run -64 --separate-stderr es-replay --topic '' acct
+}
