@@ -32,8 +32,8 @@ CLI_HELP_KEY
 CLI_HELP_STD;
 
 /* The largest group --each commits at once: units, and bytes of input. */
-#define GROUP_UNITS	4096
-#define GROUP_BYTES	(32u << 20)
+#define GROUP_UNITS	65536
+#define GROUP_BYTES	(64u << 20)
 
 struct opts {
 	const char	*store, *app, *key_file;
