@@ -3,14 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <zlib.h>
 
+#include "crypto.h"
 #include "es.h"
 
 #define NONCE	12
 #define TAG	16
+
+static const struct es_crypto *C;	/* libcrypto, once loaded */
 
 struct es_cipher {
 	EVP_CIPHER_CTX	*enc, *dec;	/* set up once with the key */
@@ -28,18 +29,20 @@ es_cipher_new(es_cipher **cp, const unsigned char *key, size_t len)
 	*cp = NULL;
 	if (len != 16 && len != 24 && len != 32)
 		return ES_EUSAGE;
+	if (C == NULL && (C = es_crypto_load()) == NULL)
+		return ES_EINTERNAL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ES_ENOMEM;
-	aes = len == 16 ? EVP_aes_128_gcm() : len == 24 ? EVP_aes_192_gcm() :
-	    EVP_aes_256_gcm();
-	if ((c->enc = EVP_CIPHER_CTX_new()) == NULL ||
-	    (c->dec = EVP_CIPHER_CTX_new()) == NULL ||
-	    !EVP_EncryptInit_ex(c->enc, aes, NULL, NULL, NULL) ||
-	    !EVP_CIPHER_CTX_ctrl(c->enc, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) ||
-	    !EVP_EncryptInit_ex(c->enc, NULL, NULL, key, NULL) ||
-	    !EVP_DecryptInit_ex(c->dec, aes, NULL, NULL, NULL) ||
-	    !EVP_CIPHER_CTX_ctrl(c->dec, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) ||
-	    !EVP_DecryptInit_ex(c->dec, NULL, NULL, key, NULL)) {
+	aes = len == 16 ? C->EVP_aes_128_gcm() : len == 24 ? C->EVP_aes_192_gcm() :
+	    C->EVP_aes_256_gcm();
+	if ((c->enc = C->EVP_CIPHER_CTX_new()) == NULL ||
+	    (c->dec = C->EVP_CIPHER_CTX_new()) == NULL ||
+	    !C->EVP_EncryptInit_ex(c->enc, aes, NULL, NULL, NULL) ||
+	    !C->EVP_CIPHER_CTX_ctrl(c->enc, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) ||
+	    !C->EVP_EncryptInit_ex(c->enc, NULL, NULL, key, NULL) ||
+	    !C->EVP_DecryptInit_ex(c->dec, aes, NULL, NULL, NULL) ||
+	    !C->EVP_CIPHER_CTX_ctrl(c->dec, EVP_CTRL_GCM_SET_IVLEN, NONCE, NULL) ||
+	    !C->EVP_DecryptInit_ex(c->dec, NULL, NULL, key, NULL)) {
 		es_cipher_free(c);
 		return ES_ENOMEM;
 	}
@@ -47,13 +50,19 @@ es_cipher_new(es_cipher **cp, const unsigned char *key, size_t len)
 	return 0;
 }
 
+const char *
+es_cipher_why(void)
+{
+	return es_crypto_error();
+}
+
 void
 es_cipher_free(es_cipher *c)
 {
 	if (c == NULL)
 		return;
-	EVP_CIPHER_CTX_free(c->enc);	/* cleanses the key schedule */
-	EVP_CIPHER_CTX_free(c->dec);
+	C->EVP_CIPHER_CTX_free(c->enc);	/* cleanses the key schedule */
+	C->EVP_CIPHER_CTX_free(c->dec);
 	if (c->has_def)
 		deflateEnd(&c->def);
 	if (c->has_inf)
@@ -74,11 +83,11 @@ seal(es_cipher *c, const unsigned char *nonce, size_t n)
 	p = (unsigned char *)c->tmp.p;
 	memmove(p + NONCE + TAG, p, n);
 	memcpy(p, nonce, NONCE);
-	ok = EVP_EncryptInit_ex(c->enc, NULL, NULL, NULL, nonce) &&
-	    EVP_EncryptUpdate(c->enc, p + NONCE + TAG, &len, p + NONCE + TAG,
+	ok = C->EVP_EncryptInit_ex(c->enc, NULL, NULL, NULL, nonce) &&
+	    C->EVP_EncryptUpdate(c->enc, p + NONCE + TAG, &len, p + NONCE + TAG,
 	    (int)n) &&
-	    EVP_EncryptFinal_ex(c->enc, p + NONCE + TAG + len, &len) &&
-	    EVP_CIPHER_CTX_ctrl(c->enc, EVP_CTRL_GCM_GET_TAG, TAG, p + NONCE);
+	    C->EVP_EncryptFinal_ex(c->enc, p + NONCE + TAG + len, &len) &&
+	    C->EVP_CIPHER_CTX_ctrl(c->enc, EVP_CTRL_GCM_GET_TAG, TAG, p + NONCE);
 	c->tmp.len = NONCE + TAG + n;
 	return ok ? 0 : ES_EINTERNAL;
 }
@@ -125,7 +134,7 @@ es_cipher_encrypt_nonce(es_cipher *c, const char *plain, size_t n,
 	start = out->len;
 	if (es_buf_reserve(out, (c->tmp.len + 2) / 3 * 4 + 1) != 0)
 		return ES_ENOMEM;
-	out->len = start + (size_t)EVP_EncodeBlock((unsigned char *)out->p +
+	out->len = start + (size_t)C->EVP_EncodeBlock((unsigned char *)out->p +
 	    start, (const unsigned char *)c->tmp.p, (int)c->tmp.len);
 	return 0;
 }
@@ -135,7 +144,7 @@ es_cipher_encrypt(es_cipher *c, const char *plain, size_t n, es_buf *out)
 {
 	unsigned char nonce[NONCE];
 
-	if (RAND_bytes(nonce, NONCE) != 1)
+	if (C->RAND_bytes(nonce, NONCE) != 1)
 		return ES_EINTERNAL;
 	return es_cipher_encrypt_nonce(c, plain, n, nonce, out);
 }
@@ -251,11 +260,11 @@ es_cipher_decrypt(es_cipher *c, const char *text, size_t n, es_buf *out,
 		    "invalid tag length";
 		return ES_EDATA;
 	}
-	ok = EVP_DecryptInit_ex(c->dec, NULL, NULL, NULL, p) &&
-	    EVP_CIPHER_CTX_ctrl(c->dec, EVP_CTRL_GCM_SET_TAG, TAG, p + NONCE) &&
-	    EVP_DecryptUpdate(c->dec, p + NONCE + TAG, &outl, p + NONCE + TAG,
+	ok = C->EVP_DecryptInit_ex(c->dec, NULL, NULL, NULL, p) &&
+	    C->EVP_CIPHER_CTX_ctrl(c->dec, EVP_CTRL_GCM_SET_TAG, TAG, p + NONCE) &&
+	    C->EVP_DecryptUpdate(c->dec, p + NONCE + TAG, &outl, p + NONCE + TAG,
 	    (int)(len - NONCE - TAG)) &&
-	    EVP_DecryptFinal_ex(c->dec, p + NONCE + TAG + outl, &outl) > 0;
+	    C->EVP_DecryptFinal_ex(c->dec, p + NONCE + TAG + outl, &outl) > 0;
 	if (!ok) {
 		*why = "MAC check failed";
 		return ES_EDATA;

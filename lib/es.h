@@ -196,8 +196,10 @@ size_t	es_uuid_canon(const char *s, size_t n, char out[37]);
  */
 typedef struct es_cipher es_cipher;
 
-/* ES_EUSAGE for a key of another length; ES_ENOMEM. */
+/* ES_EUSAGE for a key of another length; ES_ENOMEM; ES_EINTERNAL if
+ * OpenSSL's libcrypto cannot be loaded (es_cipher_why() says why). */
 int	es_cipher_new(es_cipher **cp, const unsigned char *key, size_t len);
+const char *es_cipher_why(void);
 void	es_cipher_free(es_cipher *c);
 /* Append the ciphertext of plain[0..n) to out (a random nonce). */
 int	es_cipher_encrypt(es_cipher *c, const char *plain, size_t n, es_buf *out);

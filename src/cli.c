@@ -299,11 +299,17 @@ cli_cipher(const char *key_file)
 	if (es_base64_decode(&key, text.p, n, 1, &why) != 0)
 		cli_usage("%s%s: not valid base64", key_file ? "key file " : "",
 		    src);
-	if (es_cipher_new(&c, (unsigned char *)key.p, key.len) == ES_EUSAGE)
+	switch (es_cipher_new(&c, (unsigned char *)key.p, key.len)) {
+	case ES_EUSAGE:
 		cli_usage("%s%s: the key must be 16, 24 or 32 bytes, not %zu",
 		    key_file ? "key file " : "", src, key.len);
-	if (c == NULL)
-		cli_usage("out of memory");
+	case ES_EINTERNAL:
+		cli_warn("cannot encrypt: %s", es_cipher_why());
+		exit(EX_SOFTWARE);
+	case ES_ENOMEM:
+		cli_warn("out of memory");
+		exit(EX_SOFTWARE);
+	}
 done:
 	if (key.p)
 		memset(key.p, 0, key.cap);
