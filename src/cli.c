@@ -334,3 +334,53 @@ cli_reducer(const char *reducer, const char *exec)
 		cli_usage("--exec: empty command");
 	return exec;
 }
+
+int
+cli_failed(es_store *s, int rc, const char *detail)
+{
+	if (rc == ES_EIO && ferror(stdout))
+		return cli_close_stdout();
+	if (rc == ES_ECONFLICT)
+		cli_warn("conflict: %s", es_errmsg(s));
+	else if (detail != NULL && detail[0] && (rc == ES_EDATA ||
+	    rc == ES_EUSAGE))
+		cli_warn("%s", detail);
+	else if (rc == ES_ENOMEM)
+		cli_warn("out of memory");
+	else
+		cli_warn("%s", es_errmsg(s));
+	return cli_exit_code(rc);
+}
+
+#define NAMES_BATCH	65536	/* bytes of sequence ids per transaction */
+
+static int
+note_name(void *arg, const char *name, size_t len)
+{
+	es_buf *names = arg;
+
+	if (es_buf_add(names, name, len) != 0 || es_buf_addc(names, '\0'))
+		return ES_ENOMEM;
+	return names->len >= NAMES_BATCH ? 1 : 0;	/* enough for now */
+}
+
+int
+cli_next_names(es_store *s, es_buf *names, es_buf *last)
+{
+	es_txn	*txn;
+	size_t	 i;
+	int	 rc;
+
+	names->len = 0;
+	if ((rc = es_txn_begin(s, 0, &txn)) != 0)
+		return rc;
+	rc = es_read_sequences(txn, 0, last->len ? last->p : NULL, last->len,
+	    note_name, names);
+	es_txn_abort(txn);
+	if (rc < 0 || names->len == 0)
+		return rc < 0 ? rc : 0;
+	for (i = names->len - 1; i > 0 && names->p[i - 1]; i--)
+		;
+	last->len = 0;
+	return es_buf_add(last, names->p + i, strlen(names->p + i));
+}

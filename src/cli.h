@@ -49,6 +49,20 @@ void	cli_help(const char *text);
 __attribute__((noreturn))
 void	cli_version(void);
 
+/*
+ * Report a failure of a command on store s and return its exit code: a
+ * write error on stdout (74), a conflict, the detail given (for bad data:
+ * which item), or the store's message.
+ */
+int	cli_failed(es_store *s, int rc, const char *detail);
+
+/*
+ * The next batch of sequence ids after *last (empty: from the first), read
+ * in one short transaction into names, NUL-separated; *last becomes the
+ * batch's last.  Returns 0 (names empty at the end) or an es error.
+ */
+int	cli_next_names(es_store *s, es_buf *names, es_buf *last);
+
 /* The exit code for an es error code. */
 int	cli_exit_code(int es_code);
 /* Flush and close stdout: 0, or a message and 74. */

@@ -224,21 +224,6 @@ print_item(void *arg, const es_item *it)
 	return p->buf.len >= 65536 ? flush_lines(p) : 0;
 }
 
-/* Report a failure; return the exit code. */
-static int
-failed(es_store *s, struct printer *p, int rc)
-{
-	if (rc == ES_EIO && ferror(stdout))
-		return cli_close_stdout();
-	if (rc == ES_EDATA && p->out.err[0])
-		cli_warn("%s", p->out.err);
-	else if (rc == ES_ENOMEM)
-		cli_warn("out of memory");
-	else
-		cli_warn("%s", es_errmsg(s));
-	return cli_exit_code(rc);
-}
-
 /* Print ids after ... upto (at most max), in short read transactions. */
 static int
 scan(es_store *s, struct printer *p, uint64_t after, uint64_t upto,
@@ -424,7 +409,7 @@ main(int argc, char **argv)
 	if (o.mode == M_FOLLOW)
 		catch_signals();
 	rc = run(s, &p, &o);
-	ex = rc ? failed(s, &p, rc) : cli_close_stdout();
+	ex = rc ? cli_failed(s, rc, p.out.err) : cli_close_stdout();
 	es_store_close(s);
 	es_buf_free(&p.buf);
 	es_buf_free(&p.out.plain);

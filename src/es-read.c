@@ -201,21 +201,6 @@ print_name(void *arg, const char *name, size_t len)
 	return 0;
 }
 
-/* Report a failed read; return its exit code. */
-static int
-failed(es_store *s, struct printer *p, int rc)
-{
-	if (rc == ES_EIO && ferror(stdout))
-		return cli_close_stdout();
-	if (rc == ES_EDATA && p->out.err[0])
-		cli_warn("%s", p->out.err);
-	else if (rc == ES_ENOMEM)
-		cli_warn("out of memory");
-	else
-		cli_warn("%s", es_errmsg(s));
-	return cli_exit_code(rc);
-}
-
 /* Print one sequence; 1 if a point lookup found nothing. */
 static int
 read_one(es_store *s, const struct opts *o, struct printer *p,
@@ -227,14 +212,14 @@ read_one(es_store *s, const struct opts *o, struct printer *p,
 	int	 rc;
 
 	if ((rc = es_txn_begin(s, 0, &txn)) != 0)
-		return -failed(s, p, rc);
+		return -cli_failed(s, rc, p->out.err);
 	p->n = 0;
 	rc = es_read_items(txn, seq, n, &o->q, print_item, p);
 	es_txn_abort(txn);
 	if (flush_lines(p) != 0 && rc == 0)
 		rc = ES_EIO;
 	if (rc != 0)
-		return -failed(s, p, rc);
+		return -cli_failed(s, rc, p->out.err);
 	if (p->n > 0 || !(o->at || o->latest))
 		return 0;
 	if (o->at) {
@@ -259,10 +244,10 @@ list_sequences(es_store *s, const struct opts *o, struct printer *p)
 	int	 rc;
 
 	if ((rc = es_txn_begin(s, 0, &txn)) != 0)
-		return failed(s, p, rc);
+		return cli_failed(s, rc, p->out.err);
 	rc = es_read_sequences(txn, o->timestamp, NULL, 0, print_name, NULL);
 	es_txn_abort(txn);
-	return rc ? failed(s, p, rc) : EX_OK;
+	return rc ? cli_failed(s, rc, p->out.err) : EX_OK;
 }
 
 int

@@ -209,63 +209,26 @@ replay(struct run *r, const char *seq, size_t n)
 	return rc;
 }
 
-static int
-note_name(void *arg, const char *name, size_t len)
-{
-	es_buf *names = arg;
-
-	if (es_buf_add(names, name, len) != 0 || es_buf_addc(names, '\0'))
-		return ES_ENOMEM;
-	return names->len >= 65536 ? 1 : 0;	/* enough for one round */
-}
-
 /* --all: every sequence, a batch of names per short read transaction. */
 static int
 replay_all(struct run *r)
 {
 	es_buf	 names = { 0 }, last = { 0 };
-	es_txn	*txn;
 	size_t	 i;
 	int	 rc;
 
-	do {
-		names.len = 0;
-		if ((rc = es_txn_begin(r->s, 0, &txn)) != 0)
-			break;
-		rc = es_read_sequences(txn, 0, last.len ? last.p : NULL,
-		    last.len, note_name, &names);
-		es_txn_abort(txn);
-		if (rc < 0)
-			break;
-		for (i = 0; i < names.len && rc >= 0; i += strlen(names.p + i) + 1)
+	while ((rc = cli_next_names(r->s, &names, &last)) == 0 &&
+	    names.len > 0) {
+		for (i = 0; i < names.len && rc >= 0;
+		    i += strlen(names.p + i) + 1)
 			if ((rc = replay(r, names.p + i, strlen(names.p + i))) > 0)
 				rc = 0;		/* nothing within the bound */
-		if (names.len > 0) {
-			for (i = names.len - 1; i > 0 && names.p[i - 1]; i--)
-				;
-			last.len = 0;
-			es_buf_add(&last, names.p + i, strlen(names.p + i));
-		}
-	} while (rc >= 0 && names.len >= 65536);
+		if (rc < 0)
+			break;
+	}
 	es_buf_free(&names);
 	es_buf_free(&last);
 	return rc < 0 ? rc : 0;
-}
-
-static int
-failed(struct run *r, int rc)
-{
-	if (rc == ES_EIO && ferror(stdout))
-		return cli_close_stdout();
-	if (rc == ES_EDATA && es_fold_errmsg(r->fold)[0])
-		cli_warn("%s", es_fold_errmsg(r->fold));
-	else if (rc == ES_EDATA && r->out.err[0])
-		cli_warn("%s", r->out.err);
-	else if (rc == ES_ENOMEM)
-		cli_warn("out of memory");
-	else
-		cli_warn("%s", es_errmsg(r->s));
-	return cli_exit_code(rc);
 }
 
 int
@@ -305,7 +268,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (rc < 0)
-		ex = failed(&r, rc);
+		ex = cli_failed(r.s, rc, es_fold_errmsg(r.fold)[0] ?
+		    es_fold_errmsg(r.fold) : r.out.err);
 	else if ((rc = cli_close_stdout()) != 0)
 		ex = rc;
 	es_fold_free(r.fold);

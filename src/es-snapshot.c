@@ -155,23 +155,6 @@ struct run {
 	int		 found;
 };
 
-/* Report a failure; return its exit code. */
-static int
-failed(struct run *r, int rc, const char *detail)
-{
-	if (rc == ES_EIO && ferror(stdout))
-		return cli_close_stdout();
-	if (rc == ES_ECONFLICT)
-		cli_warn("conflict: %s", es_errmsg(r->s));
-	else if (detail != NULL && detail[0])
-		cli_warn("%s", detail);
-	else if (rc == ES_ENOMEM)
-		cli_warn("out of memory");
-	else
-		cli_warn("%s", es_errmsg(r->s));
-	return cli_exit_code(rc);
-}
-
 /* --take: every snapshot read, in one transaction. */
 static int
 take(struct run *r)
@@ -187,7 +170,7 @@ take(struct run *r)
 
 	if (es_parser_new(&p, ES_PARSE_SNAPSHOT | (r->o->verbatim ?
 	    ES_PARSE_VERBATIM : 0)) != 0)
-		return failed(r, ES_ENOMEM, NULL);
+		return cli_failed(r->s, ES_ENOMEM, NULL);
 	input_init(&in, r->o->args);
 	while (ex == 0 && (rc = input_next(&in, &line, &len)) > 0) {
 		if ((rc = es_parse_line(p, line, len, in.where, &u)) == 1)
@@ -195,18 +178,18 @@ take(struct run *r)
 		if (rc == 0 && r->cipher)
 			rc = es_unit_seal(&u, r->cipher, &sealed);
 		if (rc != 0) {
-			ex = failed(r, rc, rc == ES_EDATA ? es_parser_errmsg(p) :
+			ex = cli_failed(r->s, rc, rc == ES_EDATA ? es_parser_errmsg(p) :
 			    NULL);
 			break;
 		}
 		if (txn == NULL && (rc = es_txn_begin(r->s, 1, &txn)) != 0)
-			ex = failed(r, rc, NULL);
+			ex = cli_failed(r->s, rc, NULL);
 		for (i = 0; ex == 0 && i < u.n_items; i++) {
 			char where[160];
 
 			es_unit_where(&u, i, where, sizeof(where));
 			if ((rc = es_put_snapshot(txn, &u.items[i], where, 0)))
-				ex = failed(r, rc, NULL);
+				ex = cli_failed(r->s, rc, NULL);
 		}
 	}
 	if (rc < 0 && ex == 0)
@@ -214,7 +197,7 @@ take(struct run *r)
 	if (ex != 0)
 		es_txn_abort(txn);
 	else if (txn != NULL && (rc = es_txn_commit(txn)) != 0)
-		ex = failed(r, rc, NULL);
+		ex = cli_failed(r->s, rc, NULL);
 	input_close(&in);
 	es_parser_free(p);
 	es_buf_free(&sealed);
@@ -248,12 +231,12 @@ get(struct run *r)
 	for (i = 0; r->o->args[i]; i++) {
 		n = cli_sequence(r->o->args[i], seq);
 		if ((rc = es_txn_begin(r->s, 0, &txn)) != 0)
-			return failed(r, rc, NULL);
+			return cli_failed(r->s, rc, NULL);
 		r->found = 0;
 		rc = es_read_items(txn, seq, n, &r->o->q, print_snapshot, r);
 		es_txn_abort(txn);
 		if (rc != 0)
-			return failed(r, rc, r->out.err);
+			return cli_failed(r->s, rc, r->out.err);
 		if (!r->found) {
 			cli_warn("not found: no snapshot of sequence %s%s", seq,
 			    r->o->bound);
@@ -378,38 +361,6 @@ auto_one(struct run *r, es_fold *f, struct pending *pd, const char *seq,
 	return rc;
 }
 
-static int
-note_name(void *arg, const char *name, size_t len)
-{
-	es_buf *names = arg;
-
-	if (es_buf_add(names, name, len) != 0 || es_buf_addc(names, '\0'))
-		return ES_ENOMEM;
-	return names->len >= 65536 ? 1 : 0;	/* enough for one round */
-}
-
-/* The next batch of sequence ids after last, in one short read. */
-static int
-next_names(struct run *r, es_buf *names, es_buf *last)
-{
-	es_txn	*txn;
-	size_t	 i;
-	int	 rc;
-
-	names->len = 0;
-	if ((rc = es_txn_begin(r->s, 0, &txn)) != 0)
-		return rc;
-	rc = es_read_sequences(txn, 0, last->len ? last->p : NULL, last->len,
-	    note_name, names);
-	es_txn_abort(txn);
-	if (rc < 0 || names->len == 0)
-		return rc < 0 ? rc : 0;
-	for (i = names->len - 1; i > 0 && names->p[i - 1]; i--)
-		;
-	last->len = 0;
-	return es_buf_add(last, names->p + i, strlen(names->p + i));
-}
-
 /*
  * --auto: the cron job.  Each sequence is looked at and folded in its own
  * short read transaction; snapshots are stored in groups, kept as they
@@ -426,10 +377,9 @@ snapshot_auto(struct run *r)
 	int		 rc, ex = 0;
 
 	if ((rc = es_fold_new(&f, &r->o->fold)) != 0)
-		return failed(r, rc, NULL);
-	do {
-		if ((rc = next_names(r, &names, &last)) < 0)
-			break;
+		return cli_failed(r->s, rc, NULL);
+	while ((rc = cli_next_names(r->s, &names, &last)) == 0 &&
+	    names.len > 0) {
 		for (i = 0; i < names.len && rc >= 0;
 		    i += strlen(names.p + i) + 1) {
 			checked++;
@@ -444,11 +394,13 @@ snapshot_auto(struct run *r)
 			if (rc >= 0 && pd.n >= GROUP)
 				rc = store_pending(r, &pd, &taken);
 		}
-	} while (rc >= 0 && names.len >= 65536);
+		if (rc < 0)
+			break;
+	}
 	if (rc >= 0)
 		rc = store_pending(r, &pd, &taken);
 	if (rc < 0)
-		ex = failed(r, rc, rc == ES_EDATA ? es_fold_errmsg(f) : NULL);
+		ex = cli_failed(r->s, rc, rc == ES_EDATA ? es_fold_errmsg(f) : NULL);
 	else if (r->o->verbose || isatty(2))
 		cli_warn("auto: %llu snapshot%s taken, %llu sequence%s checked",
 		    (unsigned long long)taken, taken == 1 ? "" : "s",
