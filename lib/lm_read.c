@@ -130,6 +130,24 @@ note_pos(struct scan *sc, int64_t pos, const MDB_val *v, void *arg)
 	return 0;
 }
 
+/* Set up a scan of one sequence for a query; 0 if it can find nothing. */
+static int
+scan_init(struct scan *sc, struct lm_txn *t, const char *seq, size_t len,
+    const es_query *q)
+{
+	if (t->app_id == 0 || len > ES_SEQ_MAX)
+		return 0;
+	memset(sc, 0, sizeof(*sc));
+	sc->t = t;
+	sc->db = q->snapshots ? DB_SNAPSHOTS : q->timestamp ? DB_TS : DB_INDEX;
+	sc->plen = lm_seq_key(sc->key, t->app_id, seq, len, -1);
+	sc->lo = q->lo < 0 ? 0 : q->lo;
+	sc->hi = q->hi;
+	sc->limit = q->limit;
+	sc->desc = q->desc || q->last;
+	return 1;
+}
+
 int
 lm_read_items(es_txn *et, const char *seq, size_t seq_len,
     const es_query *q, es_item_fn fn, void *arg)
@@ -140,16 +158,8 @@ lm_read_items(es_txn *et, const char *seq, size_t seq_len,
 	int64_t		 first = -1;
 	int		 rc;
 
-	if (t->app_id == 0 || seq_len > ES_SEQ_MAX)
+	if (!scan_init(&sc, t, seq, seq_len, q))
 		return 0;
-	memset(&sc, 0, sizeof(sc));
-	sc.t = t;
-	sc.db = q->snapshots ? DB_SNAPSHOTS : q->timestamp ? DB_TS : DB_INDEX;
-	sc.plen = lm_seq_key(sc.key, t->app_id, seq, seq_len, -1);
-	sc.lo = q->lo < 0 ? 0 : q->lo;
-	sc.hi = q->hi;
-	sc.limit = q->limit;
-	sc.desc = q->desc || q->last;
 	if (q->last) {
 		/* The last N, ascending: find where they start, then read. */
 		if ((rc = scan_run(&sc, note_pos, &first)) != 0 || first < 0)
@@ -180,15 +190,9 @@ lm_count_items(es_txn *et, const char *seq, size_t seq_len,
 	int		 rc;
 
 	*n = 0;
-	if (t->app_id == 0 || seq_len > ES_SEQ_MAX)
+	if (!scan_init(&sc, t, seq, seq_len, q))
 		return 0;
-	memset(&sc, 0, sizeof(sc));
-	sc.t = t;
-	sc.db = q->snapshots ? DB_SNAPSHOTS : q->timestamp ? DB_TS : DB_INDEX;
-	sc.plen = lm_seq_key(sc.key, t->app_id, seq, seq_len, -1);
-	sc.lo = q->lo < 0 ? 0 : q->lo;
-	sc.hi = q->hi;
-	sc.limit = q->limit;
+	sc.desc = 0;		/* counting goes either way */
 	rc = scan_run(&sc, count_one, n);
 	return rc == 0 ? 0 : lm_err(et->store, rc, "read");
 }

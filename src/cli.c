@@ -384,3 +384,23 @@ cli_next_names(es_store *s, es_buf *names, es_buf *last)
 	last->len = 0;
 	return es_buf_add(last, names->p + i, strlen(names->p + i));
 }
+
+void
+cli_upper_bounds(es_query *q, const char *lt, const char *lte, char *text,
+    size_t size)
+{
+	int64_t	 v;
+	int	 n = 0;
+
+	text[0] = '\0';
+	if (lt != NULL) {
+		v = cli_position("lt", lt, 0);
+		es_query_bound(q, ES_LT, v);
+		n = snprintf(text, size, " < %lld", (long long)v);
+	}
+	if (lte != NULL) {
+		v = cli_position("lte", lte, 0);
+		es_query_bound(q, ES_LTE, v);
+		snprintf(text + n, size - (size_t)n, " <= %lld", (long long)v);
+	}
+}

@@ -74,6 +74,10 @@ int	cli_write(const char *p, size_t n);
 int64_t	cli_int(const char *opt, const char *arg, int64_t lo, int64_t hi,
 	    const char *what);
 int64_t	cli_position(const char *opt, const char *arg, int timestamp);
+/* Narrow q by --lt and --lte (either may be NULL) and write " < N",
+ * " <= N" for messages to text. */
+void	cli_upper_bounds(es_query *q, const char *lt, const char *lte,
+	    char *text, size_t size);
 const char *cli_store_path(const char *arg);
 const char *cli_app(const char *arg);
 unsigned cli_format(const char *arg);

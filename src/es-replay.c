@@ -93,22 +93,10 @@ static void
 check_opts(struct opts *o)
 {
 	es_query q;
-	int64_t	 v;
-	int	 n = 0, i;
+	int	 i;
 
 	es_query_init(&q);
-	if (o->lt) {
-		v = cli_position("lt", o->lt, 0);
-		es_query_bound(&q, ES_LT, v);
-		n += snprintf(o->bound, sizeof(o->bound), " < %lld",
-		    (long long)v);
-	}
-	if (o->lte) {
-		v = cli_position("lte", o->lte, 0);
-		es_query_bound(&q, ES_LTE, v);
-		snprintf(o->bound + n, sizeof(o->bound) - (size_t)n,
-		    " <= %lld", (long long)v);
-	}
+	cli_upper_bounds(&q, o->lt, o->lte, o->bound, sizeof(o->bound));
 	o->fold.hi = q.hi;
 	o->fold.exec = cli_reducer(o->reducer, o->exec);
 	if (o->raw && (o->exec || o->reducer))

@@ -106,8 +106,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 static void
 check_opts(struct opts *o)
 {
-	int64_t	 v;
-	int	 n = 0, i;
+	int	 i;
 
 	if (o->take + o->get + o->autom != 1)
 		cli_usage("give exactly one of --take, --get and --auto");
@@ -115,18 +114,7 @@ check_opts(struct opts *o)
 	es_query_init(&o->q);
 	o->q.snapshots = o->q.desc = 1;
 	o->q.limit = 1;
-	if (o->lt) {
-		v = cli_position("lt", o->lt, 0);
-		es_query_bound(&o->q, ES_LT, v);
-		n = snprintf(o->bound, sizeof(o->bound), " < %lld",
-		    (long long)v);
-	}
-	if (o->lte) {
-		v = cli_position("lte", o->lte, 0);
-		es_query_bound(&o->q, ES_LTE, v);
-		snprintf(o->bound + n, sizeof(o->bound) - (size_t)n, " <= %lld",
-		    (long long)v);
-	}
+	cli_upper_bounds(&o->q, o->lt, o->lte, o->bound, sizeof(o->bound));
 	if (!o->get && (o->lt || o->lte))
 		cli_usage("--lt and --lte go with --get");
 	if (!o->autom && (o->every || o->reducer || o->exec))

@@ -11,6 +11,7 @@ struct input {
 	es_lines *lines;
 	int	  fd;
 	char	  where[300];	/* "line 3" or "FILE: line 3" */
+	size_t	  prefix_len;	/* of where, up to the number */
 };
 
 /* Start reading files (NULL or empty: stdin). */
